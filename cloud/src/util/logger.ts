@@ -1,0 +1,57 @@
+/**
+ * Namespaced, levelled, lazy logging: `log.debug(() => \`…\`)` builds its message only when debug
+ * is on. One line per entry on stderr, `LEVEL namespace: message`, so stdout stays for what the
+ * operator asked for (addresses, the operator token, CLI output).
+ */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+
+const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+
+type Message = string | (() => string);
+
+export interface Logger {
+  debug(message: Message): void;
+  info(message: Message): void;
+  warn(message: Message, error?: unknown): void;
+  error(message: Message, error?: unknown): void;
+  child(namespace: string): Logger;
+}
+
+export interface LogSink {
+  write(level: Exclude<LogLevel, 'silent'>, namespace: string, message: string): void;
+}
+
+const stderrSink: LogSink = {
+  write(level, namespace, message) {
+    process.stderr.write(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${namespace}: ${message}\n`);
+  },
+};
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`;
+  return String(error);
+}
+
+export function createLogger(
+  namespace = 'parkinglot',
+  level: LogLevel = (process.env.PARKING_LOG_LEVEL as LogLevel | undefined) ?? 'info',
+  sink: LogSink = stderrSink,
+): Logger {
+  const threshold = ORDER[level] ?? ORDER.info;
+  const emit = (at: Exclude<LogLevel, 'silent'>, message: Message, error?: unknown) => {
+    if (ORDER[at] < threshold) return;
+    const text = typeof message === 'function' ? message() : message;
+    sink.write(at, namespace, error === undefined ? text : `${text}: ${describe(error)}`);
+  };
+  return {
+    debug: (m) => emit('debug', m),
+    info: (m) => emit('info', m),
+    warn: (m, e) => emit('warn', m, e),
+    error: (m, e) => emit('error', m, e),
+    child: (name) => createLogger(`${namespace}:${name}`, level, sink),
+  };
+}
+
+/** For tests: a logger that drops everything below error unless PARKING_LOG_LEVEL says otherwise. */
+export const quietLogger = (): Logger =>
+  createLogger('test', (process.env.PARKING_LOG_LEVEL as LogLevel | undefined) ?? 'silent');

@@ -1,0 +1,38 @@
+/**
+ * Domain events: every state change in the cloud appends one to the event log in the same
+ * transaction, with a global sequence number. The publisher sends them to `parking/events/{type}`;
+ * the schedule projection is built from them.
+ */
+export const DomainEventType = {
+  FacilityRegistered: 'FacilityRegistered',
+  SpaceAdded: 'SpaceAdded',
+  GateRegistered: 'GateRegistered',
+  MemberRegistered: 'MemberRegistered',
+  SpaceReserved: 'SpaceReserved',
+  ReservationCanceled: 'ReservationCanceled',
+  ReservationExpired: 'ReservationExpired',
+  EntryAllowed: 'EntryAllowed',
+  EntryAborted: 'EntryAborted',
+  ParkingStarted: 'ParkingStarted',
+  ParkingEnded: 'ParkingEnded',
+  GateEventRecorded: 'GateEventRecorded',
+  AnomalyRecorded: 'AnomalyRecorded',
+} as const;
+
+export type DomainEventType = (typeof DomainEventType)[keyof typeof DomainEventType];
+
+export interface DomainEvent<T = Record<string, unknown>> {
+  /** Global, gap-free, strictly increasing position in the event log. */
+  seq: number;
+  id: string;
+  type: DomainEventType;
+  aggregateType: 'facility' | 'space' | 'gate' | 'member' | 'reservation' | 'session' | 'gate_event';
+  aggregateId: string;
+  facilityId: string | null;
+  occurredAt: string;
+  data: T;
+}
+
+export type SpaceStatus = 'available' | 'reserved' | 'occupied';
+export type ReservationStatus = 'reserved' | 'canceled' | 'in_use' | 'completed' | 'expired';
+export type GateDirection = 'entry' | 'exit';

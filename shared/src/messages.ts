@@ -1,0 +1,145 @@
+/**
+ * Schemas of every MQTT payload in the contract (docs/protocol.md). MQTT 3.1.1 has no correlation
+ * data, so request ids travel in the payloads.
+ */
+import { z } from 'zod';
+import { ALLOW_REASON, DENY_REASONS } from './reasons.js';
+
+/** Upper bounds on payload sizes; larger payloads are rejected before they are parsed. */
+export const MAX_AUTH_REQUEST_BYTES = 4 * 1024;
+export const MAX_EVENT_BATCH = 256;
+export const MAX_EVENTS_PAYLOAD_BYTES = 256 * 1024;
+export const MAX_COMMAND_BYTES = 4 * 1024;
+
+const id = z.string().min(1).max(64);
+const isoTime = z.iso.datetime({ offset: true });
+
+export const credentialSchema = z.object({
+  kind: z.enum(['plate', 'rfid']),
+  value: z.string().min(1).max(64),
+});
+export type Credential = z.infer<typeof credentialSchema>;
+
+export const authRequestSchema = z.object({
+  requestId: id,
+  credential: credentialSchema,
+  at: isoTime,
+});
+export type AuthRequest = z.infer<typeof authRequestSchema>;
+
+export const authResponseSchema = z.discriminatedUnion('decision', [
+  z.object({
+    requestId: id,
+    decision: z.literal('allow'),
+    reason: z.literal(ALLOW_REASON),
+    reservationId: id,
+    spaceId: id,
+    spaceLabel: z.string().optional(),
+  }),
+  z.object({
+    requestId: z.string().max(64),
+    decision: z.literal('deny'),
+    reason: z.enum(DENY_REASONS as [string, ...string[]]),
+    message: z.string().optional(),
+  }),
+]);
+export type AuthResponse = z.infer<typeof authResponseSchema>;
+
+/** Event types the cloud acts on; any other well-formed type is recorded as it is. */
+export const GateEventType = {
+  Started: 'Started',
+  Ended: 'Ended',
+  Denied: 'Denied',
+  /** An allowed car did not pass (it backed away): the pending admission is released. */
+  EntryAborted: 'EntryAborted',
+  /** The barrier was opened by an operator command or a local override. */
+  ManualOpen: 'ManualOpen',
+} as const;
+
+export const gateEventSchema = z
+  .object({
+    eventId: id,
+    type: z.string().regex(/^[A-Z][A-Za-z]{1,39}$/, 'type must be a PascalCase word'),
+    credential: credentialSchema.optional(),
+    reservationId: id.optional(),
+    requestId: id.optional(),
+    reason: z.string().max(64).optional(),
+    at: isoTime,
+    detail: z.record(z.string(), z.unknown()).optional(),
+  })
+  .superRefine((event, ctx) => {
+    if ((event.type === 'Started' || event.type === 'Ended') && !event.credential) {
+      ctx.addIssue({ code: 'custom', path: ['credential'], message: `${event.type} needs a credential` });
+    }
+  });
+export type GateEvent = z.infer<typeof gateEventSchema>;
+
+/** `events` carries one event, or a batch `{events:[…]}` drained from an edge outbox. */
+export const gateEventsPayloadSchema = z.union([
+  z.object({ events: z.array(z.unknown()).min(1).max(MAX_EVENT_BATCH) }),
+  z.object({ eventId: z.unknown() }).loose(),
+]);
+
+export const eventsAckSchema = z.object({
+  eventIds: z.array(id),
+  /** Events the cloud will never apply (they do not validate): the edge moves them aside. */
+  rejected: z.array(z.object({ eventId: id, error: z.string() })).optional(),
+});
+export type EventsAck = z.infer<typeof eventsAckSchema>;
+
+export const commandActionSchema = z.enum(['open', 'hold_open', 'release']);
+export type CommandAction = z.infer<typeof commandActionSchema>;
+
+export const gateCommandSchema = z.object({
+  commandId: id,
+  action: commandActionSchema,
+  reason: z.string().max(200).default(''),
+  by: z.string().min(1).max(64),
+});
+export type GateCommand = z.infer<typeof gateCommandSchema>;
+
+export const commandResponseSchema = z.object({
+  commandId: id,
+  ok: z.boolean(),
+  error: z.string().optional(),
+  at: isoTime,
+});
+export type CommandResponse = z.infer<typeof commandResponseSchema>;
+
+export const availabilitySchema = z.enum(['online', 'offline']);
+export type Availability = z.infer<typeof availabilitySchema>;
+
+export const gateStateSchema = z
+  .object({
+    barrier: z.enum(['open', 'opening', 'closed', 'closing', 'unknown']),
+    loops: z.record(z.string(), z.boolean()),
+    lastRead: credentialSchema.extend({ at: isoTime }).nullable().optional(),
+    outboxDepth: z.number().int().nonnegative().optional(),
+    cloudLink: z.enum(['up', 'down', 'degraded']).optional(),
+    alarms: z.array(z.string()).optional(),
+  })
+  .loose();
+export type GateState = z.infer<typeof gateStateSchema>;
+
+/** Parses a JSON payload with a size bound; never throws. */
+export function parseJsonPayload(
+  payload: Uint8Array | string,
+  maxBytes: number,
+): { ok: true; value: unknown } | { ok: false; error: string } {
+  const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
+  if (size > maxBytes) return { ok: false, error: `payload of ${size} bytes exceeds ${maxBytes}` };
+  try {
+    const text = typeof payload === 'string' ? payload : Buffer.from(payload).toString('utf8');
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false, error: 'payload is not JSON' };
+  }
+}
+
+/** The first problem of a failed zod parse, as one line: `credential.kind: Invalid option`. */
+export function describeZodError(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+    .join('; ');
+}

@@ -1,0 +1,95 @@
+/**
+ * MQTT topic builders and parsers: the one place that spells the topic tree.
+ *
+ * parking/gates/{g}/auth/request      edge  -> cloud
+ * parking/gates/{g}/auth/response     cloud -> edge
+ * parking/gates/{g}/events            edge  -> cloud
+ * parking/gates/{g}/events/ack        cloud -> edge
+ * parking/gates/{g}/availability      edge (retained; last will "offline")
+ * parking/gates/{g}/state             edge (retained)
+ * parking/gates/{g}/command           cloud/operator -> edge
+ * parking/gates/{g}/command/response  edge -> cloud/operator
+ * parking/events/{type}               cloud -> subscribers (domain events)
+ */
+
+export const TOPIC_ROOT = 'parking';
+export const GATES_PREFIX = `${TOPIC_ROOT}/gates/`;
+
+/** The leaf of each per-gate topic. */
+export const GateChannel = {
+  authRequest: 'auth/request',
+  authResponse: 'auth/response',
+  events: 'events',
+  eventsAck: 'events/ack',
+  availability: 'availability',
+  state: 'state',
+  command: 'command',
+  commandResponse: 'command/response',
+} as const;
+
+export type GateChannel = (typeof GateChannel)[keyof typeof GateChannel];
+
+/** Channels a gate publishes on; every other per-gate channel is the cloud's or an operator's. */
+export const GATE_PUBLISHES: ReadonlySet<GateChannel> = new Set([
+  GateChannel.authRequest,
+  GateChannel.events,
+  GateChannel.availability,
+  GateChannel.state,
+  GateChannel.commandResponse,
+]);
+
+/** Channels a gate may subscribe to. */
+export const GATE_SUBSCRIBES: ReadonlySet<GateChannel> = new Set([
+  GateChannel.authResponse,
+  GateChannel.eventsAck,
+  GateChannel.command,
+]);
+
+const GATE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function isValidGateId(gateId: string): boolean {
+  return GATE_ID.test(gateId);
+}
+
+export function gateTopic(gateId: string, channel: GateChannel): string {
+  if (!isValidGateId(gateId)) throw new Error(`invalid gate id for a topic: ${JSON.stringify(gateId)}`);
+  return `${GATES_PREFIX}${gateId}/${channel}`;
+}
+
+export const topics = {
+  authRequest: (g: string) => gateTopic(g, GateChannel.authRequest),
+  authResponse: (g: string) => gateTopic(g, GateChannel.authResponse),
+  events: (g: string) => gateTopic(g, GateChannel.events),
+  eventsAck: (g: string) => gateTopic(g, GateChannel.eventsAck),
+  availability: (g: string) => gateTopic(g, GateChannel.availability),
+  state: (g: string) => gateTopic(g, GateChannel.state),
+  command: (g: string) => gateTopic(g, GateChannel.command),
+  commandResponse: (g: string) => gateTopic(g, GateChannel.commandResponse),
+  domainEvent: (type: string) => `${TOPIC_ROOT}/events/${type}`,
+  /** Subscriptions of the cloud: every gate's requests, events and reports. */
+  allAuthRequests: `${GATES_PREFIX}+/${GateChannel.authRequest}`,
+  allEvents: `${GATES_PREFIX}+/${GateChannel.events}`,
+  allAvailability: `${GATES_PREFIX}+/${GateChannel.availability}`,
+  allStates: `${GATES_PREFIX}+/${GateChannel.state}`,
+  allCommandResponses: `${GATES_PREFIX}+/${GateChannel.commandResponse}`,
+  allDomainEvents: `${TOPIC_ROOT}/events/#`,
+} as const;
+
+export interface ParsedGateTopic {
+  gateId: string;
+  channel: GateChannel;
+}
+
+const CHANNELS: ReadonlySet<string> = new Set(Object.values(GateChannel));
+
+/** Parses a concrete (wildcard-free) per-gate topic; null for anything else. */
+export function parseGateTopic(topic: string): ParsedGateTopic | null {
+  if (!topic.startsWith(GATES_PREFIX)) return null;
+  const rest = topic.slice(GATES_PREFIX.length);
+  const slash = rest.indexOf('/');
+  if (slash <= 0) return null;
+  const gateId = rest.slice(0, slash);
+  const channel = rest.slice(slash + 1);
+  if (!isValidGateId(gateId) || !CHANNELS.has(channel)) return null;
+  return { gateId, channel: channel as GateChannel };
+}
