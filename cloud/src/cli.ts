@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+/**
+ * Maintenance commands: `npm run cli -w @parkinglot/cloud -- <command> [--config file]`.
+ *   rebuild-schedule   drop the schedule read model and replay the event log from sequence 0
+ *   migrate            apply pending database migrations and exit
+ */
+import { ConfigError, loadConfig } from './config/load.js';
+import { openDatabase } from './db/database.js';
+import { EventBus } from './domain/bus.js';
+import { lastSeq } from './domain/event-log.js';
+import { ScheduleProjector } from './projection/schedule-projector.js';
+import { systemClock } from './util/clock.js';
+import { createLogger } from './util/logger.js';
+
+const USAGE = 'usage: parkinglot-cloud-cli <rebuild-schedule|migrate> [--config file.json]';
+
+async function main(argv: string[]): Promise<number> {
+  const command = argv.find((a) => !a.startsWith('-') && argv[argv.indexOf(a) - 1] !== '--config');
+  const i = argv.indexOf('--config');
+  const config = loadConfig({ file: i >= 0 ? argv[i + 1] : undefined });
+  const log = createLogger('cli', config.logLevel);
+  if (command !== 'rebuild-schedule' && command !== 'migrate') {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  const database = await openDatabase(config.databaseUrl, log);
+  try {
+    if (command === 'migrate') {
+      process.stdout.write('database is up to date\n');
+      return 0;
+    }
+    const projector = new ScheduleProjector({ db: database.db, bus: new EventBus(log), clock: systemClock, log });
+    const head = await lastSeq(database.db);
+    process.stdout.write(`rebuilding the schedule from ${head} events…\n`);
+    const started = performance.now();
+    const projected = await projector.rebuild();
+    process.stdout.write(`schedule rebuilt: ${projected} events in ${Math.round(performance.now() - started)} ms\n`);
+    return 0;
+  } finally {
+    await database.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`parkinglot: ${error instanceof ConfigError ? error.message : String((error as Error)?.stack ?? error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,58 @@
+/**
+ * The one schema of the cloud's configuration: defaults, validation and the environment variable of
+ * every setting are declared here and nowhere else (docs/configuration.md is generated from the same
+ * table by hand; keep them in step).
+ */
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const duration = (fallback: string) =>
+  z
+    .union([z.string(), z.number()])
+    .default(fallback)
+    .transform((value, ctx) => {
+      const ms = parseDuration(value);
+      if (ms === null) {
+        ctx.addIssue({ code: 'custom', message: `expected a duration such as 500ms, 30s, 15m or 2h, got ${JSON.stringify(value)}` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+export const configSchema = z.object({
+  httpHost: z.string().min(1).default('0.0.0.0'),
+  httpPort: port.default(8080),
+  mqttHost: z.string().min(1).default('0.0.0.0'),
+  mqttPort: port.default(1883),
+  mqttUrl: z
+    .string()
+    .regex(/^mqtts?:\/\/|^wss?:\/\//, 'expected mqtt://, mqtts://, ws:// or wss://')
+    .optional(),
+  dataDir: z.string().min(1).default('./data'),
+  databaseUrl: z.string().min(1).optional(),
+  operatorToken: z.string().min(16, 'must be at least 16 characters').optional(),
+  reservationHold: duration('15m'),
+  admissionWindow: duration('2m'),
+  expirySweepInterval: duration('10s'),
+  logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+/** Each setting's environment variable. */
+export const ENV_NAMES: Record<keyof Config, string> = {
+  httpHost: 'PARKING_HTTP_HOST',
+  httpPort: 'PARKING_HTTP_PORT',
+  mqttHost: 'PARKING_MQTT_HOST',
+  mqttPort: 'PARKING_MQTT_PORT',
+  mqttUrl: 'PARKING_MQTT_URL',
+  dataDir: 'PARKING_DATA_DIR',
+  databaseUrl: 'PARKING_DATABASE_URL',
+  operatorToken: 'PARKING_OPERATOR_TOKEN',
+  reservationHold: 'PARKING_RESERVATION_HOLD',
+  admissionWindow: 'PARKING_ADMISSION_WINDOW',
+  expirySweepInterval: 'PARKING_EXPIRY_SWEEP_INTERVAL',
+  logLevel: 'PARKING_LOG_LEVEL',
+};

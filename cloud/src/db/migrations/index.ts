@@ -1,0 +1,42 @@
+/**
+ * Versioned migrations, applied at start in order and recorded by kysely's Migrator in
+ * `kysely_migration`. A migration never changes once released: add a new file.
+ */
+import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+import * as m001 from './001-initial.js';
+
+export type SqlDialectName = 'sqlite' | 'postgres';
+
+export interface MigrationContext {
+  dialect: SqlDialectName;
+}
+
+type MigrationModule = { up(db: Kysely<unknown>, ctx: MigrationContext): Promise<void> };
+
+const MIGRATIONS: Record<string, MigrationModule> = {
+  '001-initial': m001,
+};
+
+class StaticProvider implements MigrationProvider {
+  constructor(private readonly ctx: MigrationContext) {}
+
+  async getMigrations(): Promise<Record<string, Migration>> {
+    const out: Record<string, Migration> = {};
+    for (const [name, module] of Object.entries(MIGRATIONS)) {
+      out[name] = { up: (db) => module.up(db, this.ctx) };
+    }
+    return out;
+  }
+}
+
+/** Applies every pending migration; returns the names applied. Throws with the failing migration named. */
+export async function migrateToLatest(db: Kysely<unknown>, dialect: SqlDialectName): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: new StaticProvider({ dialect }) });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error) {
+    const cause = error instanceof Error ? error.message : String(error);
+    throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${cause}`.replace('  ', ' '));
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

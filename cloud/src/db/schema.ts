@@ -1,0 +1,152 @@
+/**
+ * Table types for kysely. Timestamps are ISO-8601 UTC strings with milliseconds ("…T…:…:….sssZ"): they
+ * sort as text in both sqlite and PostgreSQL, so comparisons stay portable.
+ */
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { GateDirection, ReservationStatus, SpaceStatus } from '@parkinglot/shared';
+
+export interface FacilitiesTable {
+  id: string;
+  name: string;
+  created_at: string;
+}
+
+export interface SpacesTable {
+  id: string;
+  facility_id: string;
+  label: string;
+  floor: string;
+  status: SpaceStatus;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface GatesTable {
+  id: string;
+  facility_id: string;
+  name: string;
+  direction: GateDirection;
+  /** sha256 of the MQTT password: it is 144 random bits, so a fast hash suffices (docs/security.md). */
+  secret_hash: string;
+  created_at: string;
+}
+
+export interface MembersTable {
+  id: string;
+  name: string;
+  token_hash: string;
+  created_at: string;
+}
+
+export interface MemberCredentialsTable {
+  kind: 'plate' | 'rfid';
+  /** Normalised (normalizePlate / normalizeRfidTag). */
+  value: string;
+  member_id: string;
+}
+
+export interface ReservationsTable {
+  id: string;
+  member_id: string;
+  space_id: string;
+  facility_id: string;
+  plate: string;
+  status: ReservationStatus;
+  created_at: string;
+  updated_at: string;
+  /** The hold: a reservation still `reserved` at this time expires (domain rule 7). */
+  hold_until: string;
+  /** Set when an entry was allowed and its Started has not arrived yet. */
+  admission_gate_id: string | null;
+  admission_until: string | null;
+}
+
+export interface ParkingSessionsTable {
+  id: string;
+  reservation_id: string | null;
+  member_id: string | null;
+  facility_id: string;
+  space_id: string | null;
+  credential_kind: 'plate' | 'rfid';
+  credential_value: string;
+  plate: string | null;
+  status: 'open' | 'closed';
+  entry_gate_id: string;
+  entry_event_id: string;
+  started_at: string;
+  exit_gate_id: string | null;
+  exit_event_id: string | null;
+  ended_at: string | null;
+}
+
+export interface GateEventsTable {
+  event_id: string;
+  gate_id: string;
+  facility_id: string;
+  type: string;
+  credential_kind: string | null;
+  credential_value: string | null;
+  reservation_id: string | null;
+  occurred_at: string;
+  received_at: string;
+  /** applied: changed state; recorded: kept for the record; anomaly: could not be applied as it stands. */
+  outcome: 'applied' | 'recorded' | 'anomaly';
+  anomaly: string | null;
+  payload: string;
+}
+
+export interface EventLogTable {
+  seq: Generated<number>;
+  id: string;
+  type: string;
+  aggregate_type: string;
+  aggregate_id: string;
+  facility_id: string | null;
+  occurred_at: string;
+  data: string;
+}
+
+export interface CheckpointsTable {
+  name: string;
+  seq: number;
+  updated_at: string;
+}
+
+/** The schedule read model (CQRS): written only by the projector. */
+export interface ScheduleSpacesTable {
+  space_id: string;
+  facility_id: string;
+  label: string;
+  floor: string;
+  status: SpaceStatus;
+  reservation_id: string | null;
+  member_id: string | null;
+  plate: string | null;
+  reserved_at: string | null;
+  hold_until: string | null;
+  session_id: string | null;
+  occupied_since: string | null;
+  last_seq: number;
+}
+
+export interface Database {
+  facilities: FacilitiesTable;
+  spaces: SpacesTable;
+  gates: GatesTable;
+  members: MembersTable;
+  member_credentials: MemberCredentialsTable;
+  reservations: ReservationsTable;
+  parking_sessions: ParkingSessionsTable;
+  gate_events: GateEventsTable;
+  event_log: EventLogTable;
+  checkpoints: CheckpointsTable;
+  schedule_spaces: ScheduleSpacesTable;
+}
+
+export type Space = Selectable<SpacesTable>;
+export type Gate = Selectable<GatesTable>;
+export type Member = Selectable<MembersTable>;
+export type Reservation = Selectable<ReservationsTable>;
+export type ParkingSession = Selectable<ParkingSessionsTable>;
+export type NewEventLogRow = Insertable<EventLogTable>;
+export type ReservationUpdate = Updateable<ReservationsTable>;

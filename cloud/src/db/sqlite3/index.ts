@@ -1,0 +1,4 @@
+export { Sqlite3Connection } from './connection.js';
+export { Sqlite3Dialect, type Sqlite3DialectConfig } from './dialect.js';
+export { Sqlite3Driver } from './driver.js';
+export { isUniqueViolation } from './errors.js';

@@ -1,0 +1,100 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kysely, sql } from 'kysely';
+import type { Database } from 'sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Sqlite3Dialect, type Sqlite3DialectConfig } from './index.js';
+
+let dir: string;
+const open: Kysely<unknown>[] = [];
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sqlite3-lifecycle-'));
+});
+
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((db) => db.destroy()));
+  await rm(dir, { recursive: true, force: true });
+});
+
+function connect(config: Partial<Sqlite3DialectConfig> = {}): Kysely<unknown> {
+  const db = new Kysely<unknown>({
+    dialect: new Sqlite3Dialect({ filename: join(dir, 'test.db'), ...config }),
+  });
+  open.push(db);
+  return db;
+}
+
+async function pragma(db: Kysely<unknown>, name: string): Promise<unknown> {
+  const { rows } = await sql.raw<Record<string, unknown>>(`pragma ${name}`).execute(db);
+  return Object.values(rows[0] ?? {})[0];
+}
+
+describe('Sqlite3Dialect lifecycle', () => {
+  it('opens a file database in WAL with the configured pragmas', async () => {
+    const db = connect({ synchronous: 'FULL', busyTimeoutMs: 1234 });
+    expect(await pragma(db, 'journal_mode')).toBe('wal');
+    expect(await pragma(db, 'synchronous')).toBe(2); // FULL
+    expect(await pragma(db, 'foreign_keys')).toBe(1);
+    expect(await pragma(db, 'busy_timeout')).toBe(1234);
+    await sql`create table t (x)`.execute(db);
+    expect(await readdir(dir)).toContain('test.db-wal');
+  });
+
+  it('defaults to synchronous = NORMAL and works in memory', async () => {
+    const db = connect({ filename: ':memory:' });
+    expect(await pragma(db, 'synchronous')).toBe(1); // NORMAL
+    expect(await pragma(db, 'journal_mode')).toBe('memory');
+    expect(await pragma(db, 'foreign_keys')).toBe(1);
+  });
+
+  it('runs onOpen with the sqlite3 handle before the first query', async () => {
+    const db = connect({
+      onOpen: (handle) =>
+        new Promise<void>((resolve, reject) =>
+          handle.exec('create table seeded (x)', (e) => (e ? reject(e) : resolve())),
+        ),
+    });
+    expect((await db.introspection.getTables()).map((t) => t.name)).toEqual(['seeded']);
+  });
+
+  it('rejects queries when opening fails', async () => {
+    const failing = connect({ onOpen: () => Promise.reject(new Error('nope')) });
+    await expect(sql`select 1`.execute(failing)).rejects.toThrow('nope');
+    const missingDir = connect({ filename: join(dir, 'no', 'such', 'dir.db') });
+    await expect(sql`select 1`.execute(missingDir)).rejects.toMatchObject({ code: 'SQLITE_CANTOPEN' });
+  });
+
+  it('closes the database on destroy, after the running transaction', async () => {
+    let handle: Database | undefined;
+    const db = connect({
+      onOpen: (h) => {
+        handle = h;
+      },
+    });
+    await sql`create table t (x)`.execute(db);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const trx = db.transaction().execute(async (t) => {
+      await held;
+      await sql`insert into t values (1)`.execute(t);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const destroyed = db.destroy();
+    release();
+    await trx;
+    await destroyed;
+
+    await expect(sql`select 1`.execute(db)).rejects.toThrow(/destroyed/);
+    const error = await new Promise<Error | null>((resolve) =>
+      handle!.run('select 1', (err) => resolve(err)),
+    );
+    expect(error).toMatchObject({ code: 'SQLITE_MISUSE', message: expect.stringMatching(/closed/) });
+
+    const reopened = connect();
+    expect((await sql`select x from t`.execute(reopened)).rows).toEqual([{ x: 1 }]);
+  });
+});

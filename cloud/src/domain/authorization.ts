@@ -1,0 +1,164 @@
+/**
+ * Entry authorization (domain rule 4). The cloud allows an entry only when the credential belongs to
+ * a member with a live, unexpired reservation in the gate's facility and the car is not already
+ * inside. Every other outcome is a deny with a reason; an allow marks the reservation's admission as
+ * pending until Started arrives, so one reservation cannot let two cars in.
+ */
+import {
+  ALLOW_REASON,
+  type AuthResponse,
+  authRequestSchema,
+  DenyReason,
+  describeZodError,
+  MAX_AUTH_REQUEST_BYTES,
+  normalizeCredential,
+  parseJsonPayload,
+} from '@parkinglot/shared';
+import type { Transaction } from 'kysely';
+import type { Database, Gate } from '../db/schema.js';
+import { iso } from '../util/time.js';
+import type { DomainContext } from './context.js';
+import { commit } from './unit-of-work.js';
+
+type Deny = Extract<AuthResponse, { decision: 'deny' }>;
+
+const deny = (requestId: string, reason: DenyReason, message?: string): Deny =>
+  message === undefined ? { requestId, decision: 'deny', reason } : { requestId, decision: 'deny', reason, message };
+
+/** Best effort: a malformed request still gets its requestId echoed where one can be read. */
+function readRequestId(value: unknown): string {
+  if (typeof value === 'object' && value !== null && 'requestId' in value) {
+    const id = (value as { requestId: unknown }).requestId;
+    if (typeof id === 'string' && id.length <= 64) return id;
+  }
+  return '';
+}
+
+export interface DecisionInput {
+  gate: Gate | undefined;
+  gateId: string;
+  payload: Uint8Array | string;
+}
+
+/** Never throws: a failure to decide is a deny (fail closed). */
+export async function decideEntry(ctx: DomainContext, input: DecisionInput): Promise<AuthResponse> {
+  const parsed = parseJsonPayload(input.payload, MAX_AUTH_REQUEST_BYTES);
+  if (!parsed.ok) return deny('', DenyReason.malformedRequest, parsed.error);
+  const requestId = readRequestId(parsed.value);
+  const request = authRequestSchema.safeParse(parsed.value);
+  if (!request.success) return deny(requestId, DenyReason.malformedRequest, describeZodError(request.error));
+  const { credential } = request.data;
+  const normal = normalizeCredential(credential.kind, credential.value);
+  if (!normal.ok) return deny(requestId, DenyReason.malformedRequest, normal.error);
+  const gate = input.gate;
+  if (!gate) return deny(requestId, DenyReason.unknownGate, `gate ${input.gateId} is not registered`);
+  if (gate.direction !== 'entry') return deny(requestId, DenyReason.notAnEntryGate, 'exit gates open without asking');
+
+  try {
+    return await commit<AuthResponse>(ctx, async (trx, now) => {
+      const decision = await decide(trx, gate, credential.kind, normal.value, now, ctx.settings.admissionWindowMs);
+      if (decision.decision === 'deny') return { result: { requestId, ...decision }, events: [] };
+      return {
+        result: { requestId, ...decision },
+        events: [
+          {
+            type: 'EntryAllowed',
+            aggregateType: 'reservation',
+            aggregateId: decision.reservationId,
+            facilityId: gate.facility_id,
+            data: {
+              reservationId: decision.reservationId,
+              spaceId: decision.spaceId,
+              gateId: gate.id,
+              credential: { kind: credential.kind, value: normal.value },
+              requestId,
+            },
+          },
+        ],
+      };
+    });
+  } catch (error) {
+    ctx.log.error(`authorization for gate ${gate.id} failed; denying`, error);
+    return deny(requestId, DenyReason.internalError, 'the cloud could not decide');
+  }
+}
+
+type Decision =
+  | { decision: 'allow'; reason: typeof ALLOW_REASON; reservationId: string; spaceId: string; spaceLabel: string }
+  | { decision: 'deny'; reason: DenyReason; message?: string };
+
+async function decide(
+  trx: Transaction<Database>,
+  gate: Gate,
+  kind: 'plate' | 'rfid',
+  value: string,
+  now: number,
+  admissionWindowMs: number,
+): Promise<Decision> {
+  const owner = await trx
+    .selectFrom('member_credentials')
+    .select('member_id')
+    .where('kind', '=', kind)
+    .where('value', '=', value)
+    .executeTakeFirst();
+  if (!owner) return { decision: 'deny', reason: DenyReason.unknownCredential };
+
+  // Anti-passback: the same plate or tag is already inside (at any facility: a car is in one place).
+  const inside = await trx
+    .selectFrom('parking_sessions')
+    .select('id')
+    .where('status', '=', 'open')
+    .where((eb) =>
+      kind === 'plate'
+        ? eb.or([eb('plate', '=', value), eb.and([eb('credential_kind', '=', 'plate'), eb('credential_value', '=', value)])])
+        : eb.and([eb('credential_kind', '=', 'rfid'), eb('credential_value', '=', value)]),
+    )
+    .executeTakeFirst();
+  if (inside) return { decision: 'deny', reason: DenyReason.alreadyInside, message: `session ${inside.id} is open` };
+
+  const nowIso = iso(now);
+  const live = await trx
+    .selectFrom('reservations')
+    .innerJoin('spaces', 'spaces.id', 'reservations.space_id')
+    .select([
+      'reservations.id',
+      'reservations.space_id',
+      'reservations.facility_id',
+      'reservations.plate',
+      'reservations.admission_until',
+      'spaces.label',
+    ])
+    .where('reservations.member_id', '=', owner.member_id)
+    .where('reservations.status', '=', 'reserved')
+    .where('reservations.hold_until', '>', nowIso)
+    .orderBy('reservations.created_at')
+    .execute();
+  if (live.length === 0) return { decision: 'deny', reason: DenyReason.noReservation };
+  const here = live.filter((r) => r.facility_id === gate.facility_id);
+  if (here.length === 0) return { decision: 'deny', reason: DenyReason.wrongFacility };
+
+  // A plate prefers the reservation made for it; a tag (or another of the member's plates) takes the oldest.
+  const free = here.filter((r) => r.admission_until === null || r.admission_until <= nowIso);
+  const chosen = free.find((r) => kind === 'plate' && r.plate === value) ?? free[0];
+  if (!chosen) {
+    return { decision: 'deny', reason: DenyReason.admissionPending, message: 'an entry on this reservation is in progress' };
+  }
+  // Conditional, so two gates asking at once for one reservation cannot both be allowed.
+  const claimed = await trx
+    .updateTable('reservations')
+    .set({ admission_gate_id: gate.id, admission_until: iso(now + admissionWindowMs), updated_at: nowIso })
+    .where('id', '=', chosen.id)
+    .where('status', '=', 'reserved')
+    .where((eb) => eb.or([eb('admission_until', 'is', null), eb('admission_until', '<=', nowIso)]))
+    .executeTakeFirst();
+  if (claimed.numUpdatedRows === 0n) {
+    return { decision: 'deny', reason: DenyReason.admissionPending, message: 'an entry on this reservation is in progress' };
+  }
+  return {
+    decision: 'allow',
+    reason: ALLOW_REASON,
+    reservationId: chosen.id,
+    spaceId: chosen.space_id,
+    spaceLabel: chosen.label,
+  };
+}

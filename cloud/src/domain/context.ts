@@ -1,0 +1,21 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import type { EventBus } from './bus.js';
+
+export interface DomainSettings {
+  /** How long a reservation holds its space before it expires unused (domain rule 7). */
+  reservationHoldMs: number;
+  /** How long an allowed entry waits for its Started before the reservation may be allowed again. */
+  admissionWindowMs: number;
+}
+
+/** What every domain operation needs; built once at start and passed down. */
+export interface DomainContext {
+  db: Kysely<Database>;
+  clock: Clock;
+  bus: EventBus;
+  log: Logger;
+  settings: DomainSettings;
+}

@@ -1,0 +1,128 @@
+/** Facilities, their spaces and their gates (domain rule 1). */
+import { newId } from '@parkinglot/shared';
+import type { Kysely } from 'kysely';
+import type { Database, Gate } from '../db/schema.js';
+import { isUniqueViolation } from '../db/sqlite3/index.js';
+import { hashSecret, newSecret, secretMatches } from '../util/secrets.js';
+import { iso } from '../util/time.js';
+import type { DomainContext } from './context.js';
+import { conflict, notFound } from './errors.js';
+import { commit } from './unit-of-work.js';
+
+export async function registerFacility(ctx: DomainContext, input: { name: string }) {
+  return commit(ctx, async (trx, now) => {
+    const facility = { id: newId('fac'), name: input.name, created_at: iso(now) };
+    await trx.insertInto('facilities').values(facility).execute();
+    return {
+      result: { id: facility.id, name: facility.name, createdAt: facility.created_at },
+      events: [
+        {
+          type: 'FacilityRegistered',
+          aggregateType: 'facility',
+          aggregateId: facility.id,
+          facilityId: facility.id,
+          data: { name: facility.name },
+        },
+      ],
+    };
+  });
+}
+
+async function requireFacility(db: Kysely<Database>, facilityId: string) {
+  const facility = await db.selectFrom('facilities').selectAll().where('id', '=', facilityId).executeTakeFirst();
+  if (!facility) throw notFound('facility', facilityId);
+  return facility;
+}
+
+export async function getFacility(ctx: DomainContext, facilityId: string) {
+  const facility = await requireFacility(ctx.db, facilityId);
+  const [spaces, gates] = await Promise.all([
+    ctx.db.selectFrom('spaces').select(['id', 'label', 'floor', 'status']).where('facility_id', '=', facilityId).orderBy('label').execute(),
+    ctx.db.selectFrom('gates').select(['id', 'name', 'direction']).where('facility_id', '=', facilityId).orderBy('name').execute(),
+  ]);
+  return { id: facility.id, name: facility.name, createdAt: facility.created_at, spaces, gates };
+}
+
+export async function addSpace(ctx: DomainContext, facilityId: string, input: { label: string; floor: string }) {
+  try {
+    return await commit(ctx, async (trx, now) => {
+      await requireFacility(trx, facilityId);
+      const space = {
+        id: newId('spc'),
+        facility_id: facilityId,
+        label: input.label,
+        floor: input.floor,
+        status: 'available' as const,
+        created_at: iso(now),
+        updated_at: iso(now),
+      };
+      await trx.insertInto('spaces').values(space).execute();
+      return {
+        result: { id: space.id, facilityId, label: space.label, floor: space.floor, status: space.status },
+        events: [
+          {
+            type: 'SpaceAdded',
+            aggregateType: 'space',
+            aggregateId: space.id,
+            facilityId,
+            data: { spaceId: space.id, label: space.label, floor: space.floor },
+          },
+        ],
+      };
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw conflict('space_label_taken', `facility ${facilityId} already has a space labelled ${input.label}`);
+    }
+    throw error;
+  }
+}
+
+export async function registerGate(
+  ctx: DomainContext,
+  facilityId: string,
+  input: { name: string; direction: 'entry' | 'exit' },
+) {
+  const password = newSecret();
+  return commit(ctx, async (trx, now) => {
+    await requireFacility(trx, facilityId);
+    const gate = {
+      id: newId('gate'),
+      facility_id: facilityId,
+      name: input.name,
+      direction: input.direction,
+      secret_hash: hashSecret(password),
+      created_at: iso(now),
+    };
+    await trx.insertInto('gates').values(gate).execute();
+    return {
+      // The password is shown once, here; only its hash is kept.
+      result: {
+        id: gate.id,
+        facilityId,
+        name: gate.name,
+        direction: gate.direction,
+        mqtt: { username: gate.id, password },
+      },
+      events: [
+        {
+          type: 'GateRegistered',
+          aggregateType: 'gate',
+          aggregateId: gate.id,
+          facilityId,
+          data: { gateId: gate.id, name: gate.name, direction: gate.direction },
+        },
+      ],
+    };
+  });
+}
+
+export async function findGate(db: Kysely<Database>, gateId: string): Promise<Gate | undefined> {
+  return db.selectFrom('gates').selectAll().where('id', '=', gateId).executeTakeFirst();
+}
+
+/** The broker's login check for gates: the username is the gate id. */
+export async function verifyGateLogin(db: Kysely<Database>, username: string, password: string): Promise<boolean> {
+  const gate = await findGate(db, username);
+  return gate !== undefined && secretMatches(password, gate.secret_hash);
+}

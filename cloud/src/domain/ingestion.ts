@@ -1,0 +1,233 @@
+/**
+ * Gate event ingestion. Each event is applied at most once (its eventId is the key of `gate_events`),
+ * in its own transaction together with the domain events it causes; the caller acks only what this
+ * returns as applied, after the commit. Events that cannot be applied as they stand (an Ended with
+ * no open session, a Started without a reservation) are kept as anomalies, never dropped.
+ */
+import {
+  type GateEvent,
+  gateEventSchema,
+  gateEventsPayloadSchema,
+  describeZodError,
+  MAX_EVENTS_PAYLOAD_BYTES,
+  normalizeCredential,
+  parseJsonPayload,
+} from '@parkinglot/shared';
+import type { Transaction } from 'kysely';
+import type { Database, Gate } from '../db/schema.js';
+import { isUniqueViolation } from '../db/sqlite3/index.js';
+import { iso } from '../util/time.js';
+import type { DomainContext } from './context.js';
+import type { NewDomainEvent } from './event-log.js';
+import { type Cred, closeSession, findOpenSession, openSession } from './sessions.js';
+import { commit } from './unit-of-work.js';
+
+type Trx = Transaction<Database>;
+type Outcome = { outcome: 'applied' | 'recorded' | 'anomaly'; anomaly?: string; events: NewDomainEvent[] };
+
+export interface IngestResult {
+  /** Durably applied (or applied before): the edge may delete these. */
+  acked: string[];
+  /** Will never be applied: the edge should set them aside. */
+  rejected: { eventId: string; error: string }[];
+  /** Items without a readable eventId, which cannot even be rejected by id. */
+  unreadable: number;
+  anomalies: number;
+}
+
+const eventIdOf = (value: unknown): string | null => {
+  const id = typeof value === 'object' && value !== null ? (value as { eventId?: unknown }).eventId : undefined;
+  return typeof id === 'string' && id.length > 0 && id.length <= 64 ? id : null;
+};
+
+export async function ingestGateEvents(
+  ctx: DomainContext,
+  gate: Gate | undefined,
+  payload: Uint8Array | string,
+): Promise<IngestResult> {
+  const result: IngestResult = { acked: [], rejected: [], unreadable: 0, anomalies: 0 };
+  const parsed = parseJsonPayload(payload, MAX_EVENTS_PAYLOAD_BYTES);
+  const shape = parsed.ok ? gateEventsPayloadSchema.safeParse(parsed.value) : undefined;
+  if (!shape?.success) {
+    result.unreadable += 1;
+    return result;
+  }
+  const items = 'events' in shape.data ? (shape.data.events as unknown[]) : [shape.data];
+  for (const item of items) {
+    const eventId = eventIdOf(item);
+    const event = gateEventSchema.safeParse(item);
+    const cred = event.success && event.data.credential ? normalizeCredential(event.data.credential.kind, event.data.credential.value) : undefined;
+    const problem = !event.success
+      ? describeZodError(event.error)
+      : cred && !cred.ok
+        ? `credential: ${cred.error}`
+        : !gate
+          ? 'the gate is not registered'
+          : null;
+    if (problem !== null || !event.success || !gate) {
+      if (eventId) result.rejected.push({ eventId, error: problem ?? 'invalid event' });
+      else result.unreadable += 1;
+      continue;
+    }
+    const credential = cred?.ok ? { kind: event.data.credential!.kind, value: cred.value } : undefined;
+    const outcome = await applyOnce(ctx, gate, { ...event.data, credential });
+    if (outcome === 'anomaly') result.anomalies += 1;
+    result.acked.push(event.data.eventId);
+  }
+  return result;
+}
+
+async function applyOnce(ctx: DomainContext, gate: Gate, event: GateEvent): Promise<Outcome['outcome'] | 'duplicate'> {
+  try {
+    return await commit(ctx, async (trx, now) => {
+      const seen = await trx.selectFrom('gate_events').select('event_id').where('event_id', '=', event.eventId).executeTakeFirst();
+      if (seen) return { result: 'duplicate' as const, events: [] };
+      const outcome = await dispatch(trx, gate, event, now);
+      await trx
+        .insertInto('gate_events')
+        .values({
+          event_id: event.eventId,
+          gate_id: gate.id,
+          facility_id: gate.facility_id,
+          type: event.type,
+          credential_kind: event.credential?.kind ?? null,
+          credential_value: event.credential?.value ?? null,
+          reservation_id: event.reservationId ?? null,
+          occurred_at: event.at,
+          received_at: iso(now),
+          outcome: outcome.outcome,
+          anomaly: outcome.anomaly ?? null,
+          payload: JSON.stringify(event),
+        })
+        .execute();
+      const events = [...outcome.events];
+      if (outcome.anomaly) {
+        events.push({
+          type: 'AnomalyRecorded',
+          aggregateType: 'gate_event',
+          aggregateId: event.eventId,
+          facilityId: gate.facility_id,
+          data: { anomaly: outcome.anomaly, gateId: gate.id, eventType: event.type, credential: event.credential ?? null, at: event.at },
+        });
+      }
+      return { result: outcome.outcome, events };
+    });
+  } catch (error) {
+    // Two deliveries of one event raced each other: the other one applied it.
+    if (isUniqueViolation(error)) return 'duplicate';
+    throw error;
+  }
+}
+
+function dispatch(trx: Trx, gate: Gate, event: GateEvent, now: number): Promise<Outcome> {
+  switch (event.type) {
+    case 'Started':
+      return onStarted(trx, gate, event, event.credential as Cred, now);
+    case 'Ended':
+      return onEnded(trx, gate, event, event.credential as Cred, now);
+    case 'EntryAborted':
+      return onEntryAborted(trx, gate, event, now);
+    default:
+      return Promise.resolve(record(gate, event));
+  }
+}
+
+function record(gate: Gate, event: GateEvent): Outcome {
+  return {
+    outcome: 'recorded',
+    events: [
+      {
+        type: 'GateEventRecorded',
+        aggregateType: 'gate_event',
+        aggregateId: event.eventId,
+        facilityId: gate.facility_id,
+        data: {
+          gateId: gate.id,
+          eventType: event.type,
+          credential: event.credential ?? null,
+          reason: event.reason ?? null,
+          reservationId: event.reservationId ?? null,
+          at: event.at,
+        },
+      },
+    ],
+  };
+}
+
+async function onStarted(trx: Trx, gate: Gate, event: GateEvent, cred: Cred, now: number): Promise<Outcome> {
+  if (await findOpenSession(trx, cred)) return { outcome: 'anomaly', anomaly: 'already_inside', events: [] };
+  const owner = await trx
+    .selectFrom('member_credentials')
+    .select('member_id')
+    .where('kind', '=', cred.kind)
+    .where('value', '=', cred.value)
+    .executeTakeFirst();
+  const memberId = owner?.member_id ?? null;
+  let candidates = trx
+    .selectFrom('reservations')
+    .select(['id', 'space_id', 'plate', 'admission_gate_id'])
+    .where('status', '=', 'reserved')
+    .where('facility_id', '=', gate.facility_id);
+  candidates = event.reservationId
+    ? candidates.where('id', '=', event.reservationId)
+    : candidates.where('member_id', '=', memberId ?? '');
+  const found = await candidates.orderBy('created_at').execute();
+  // The reservation this gate just admitted, else the one made for this plate, else the oldest.
+  const reservation =
+    found.find((r) => r.admission_gate_id === gate.id) ?? found.find((r) => r.plate === cred.value) ?? found[0];
+  const opened = await openSession(trx, gate, event, cred, memberId, reservation, now);
+  const events = [...opened.events];
+  // An Ended for this car that arrived before its Started (another gate's outbox drained first).
+  const early = await trx
+    .selectFrom('gate_events')
+    .selectAll()
+    .where('outcome', '=', 'anomaly')
+    .where('anomaly', '=', 'ended_without_session')
+    .where('facility_id', '=', gate.facility_id)
+    .where('credential_kind', '=', cred.kind)
+    .where('credential_value', '=', cred.value)
+    .where('occurred_at', '>=', event.at)
+    .orderBy('occurred_at')
+    .executeTakeFirst();
+  if (early) {
+    const exitGate = await trx.selectFrom('gates').selectAll().where('id', '=', early.gate_id).executeTakeFirstOrThrow();
+    events.push(...(await closeSession(trx, opened.session, exitGate, { eventId: early.event_id, at: early.occurred_at }, now)));
+    await trx
+      .updateTable('gate_events')
+      .set({ outcome: 'applied', anomaly: 'ended_before_started_reconciled' })
+      .where('event_id', '=', early.event_id)
+      .execute();
+  }
+  if (!reservation) return { outcome: 'anomaly', anomaly: 'started_without_reservation', events };
+  return { outcome: 'applied', events };
+}
+
+async function onEnded(trx: Trx, gate: Gate, event: GateEvent, cred: Cred, now: number): Promise<Outcome> {
+  const session = await findOpenSession(trx, cred, gate.facility_id);
+  if (!session) return { outcome: 'anomaly', anomaly: 'ended_without_session', events: [] };
+  return { outcome: 'applied', events: await closeSession(trx, session, gate, event, now) };
+}
+
+async function onEntryAborted(trx: Trx, gate: Gate, event: GateEvent, now: number): Promise<Outcome> {
+  if (!event.reservationId) return record(gate, event);
+  const released = await trx
+    .updateTable('reservations')
+    .set({ admission_gate_id: null, admission_until: null, updated_at: iso(now) })
+    .where('id', '=', event.reservationId)
+    .where('admission_gate_id', '=', gate.id)
+    .where('status', '=', 'reserved')
+    .executeTakeFirst();
+  if (released.numUpdatedRows === 0n) return record(gate, event);
+  return {
+    outcome: 'applied',
+    events: [
+      {
+        type: 'EntryAborted',
+        aggregateType: 'reservation',
+        aggregateId: event.reservationId,
+        facilityId: gate.facility_id,
+        data: { reservationId: event.reservationId, gateId: gate.id, eventId: event.eventId, at: event.at },
+      },
+    ],
+  };
+}

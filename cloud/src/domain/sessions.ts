@@ -1,0 +1,150 @@
+/** Parking sessions: Started opens one (domain rule 5), Ended closes it (rule 6). */
+import { type GateEvent, newId } from '@parkinglot/shared';
+import type { Transaction } from 'kysely';
+import type { Database, Gate, ParkingSession } from '../db/schema.js';
+import { iso } from '../util/time.js';
+import type { NewDomainEvent } from './event-log.js';
+
+type Trx = Transaction<Database>;
+export interface Cred {
+  kind: 'plate' | 'rfid';
+  value: string;
+}
+
+/** The open session of the car this credential identifies; a plate also matches a session opened by tag. */
+export async function findOpenSession(trx: Trx, cred: Cred, facilityId?: string): Promise<ParkingSession | undefined> {
+  let query = trx.selectFrom('parking_sessions').selectAll().where('status', '=', 'open');
+  if (facilityId) query = query.where('facility_id', '=', facilityId);
+  const direct = await query
+    .where((eb) =>
+      cred.kind === 'plate'
+        ? eb.or([eb('plate', '=', cred.value), eb.and([eb('credential_kind', '=', 'plate'), eb('credential_value', '=', cred.value)])])
+        : eb.and([eb('credential_kind', '=', 'rfid'), eb('credential_value', '=', cred.value)]),
+    )
+    .orderBy('started_at')
+    .executeTakeFirst();
+  if (direct || cred.kind === 'plate') return direct;
+  // A tag at the exit for a car that came in on its plate: the tag's member has exactly one car inside.
+  const owner = await trx
+    .selectFrom('member_credentials')
+    .select('member_id')
+    .where('kind', '=', 'rfid')
+    .where('value', '=', cred.value)
+    .executeTakeFirst();
+  if (!owner) return undefined;
+  const byMember = await query.where('member_id', '=', owner.member_id).limit(2).execute();
+  return byMember.length === 1 ? byMember[0] : undefined;
+}
+
+export async function openSession(
+  trx: Trx,
+  gate: Gate,
+  event: GateEvent,
+  cred: Cred,
+  memberId: string | null,
+  reservation: { id: string; space_id: string; plate: string } | undefined,
+  now: number,
+): Promise<{ session: ParkingSession; events: NewDomainEvent[] }> {
+  const session: ParkingSession = {
+    id: newId('ses'),
+    reservation_id: reservation?.id ?? null,
+    member_id: memberId,
+    facility_id: gate.facility_id,
+    space_id: reservation?.space_id ?? null,
+    credential_kind: cred.kind,
+    credential_value: cred.value,
+    plate: reservation?.plate ?? (cred.kind === 'plate' ? cred.value : null),
+    status: 'open',
+    entry_gate_id: gate.id,
+    entry_event_id: event.eventId,
+    started_at: event.at,
+    exit_gate_id: null,
+    exit_event_id: null,
+    ended_at: null,
+  };
+  await trx.insertInto('parking_sessions').values(session).execute();
+  if (reservation) {
+    await trx
+      .updateTable('reservations')
+      .set({ status: 'in_use', admission_gate_id: null, admission_until: null, updated_at: iso(now) })
+      .where('id', '=', reservation.id)
+      .where('status', '=', 'reserved')
+      .execute();
+    await trx
+      .updateTable('spaces')
+      .set({ status: 'occupied', updated_at: iso(now) })
+      .where('id', '=', reservation.space_id)
+      .execute();
+  }
+  return {
+    session,
+    events: [
+      {
+        type: 'ParkingStarted',
+        aggregateType: 'session',
+        aggregateId: session.id,
+        facilityId: gate.facility_id,
+        data: {
+          sessionId: session.id,
+          reservationId: session.reservation_id,
+          spaceId: session.space_id,
+          memberId,
+          plate: session.plate,
+          credential: cred,
+          gateId: gate.id,
+          eventId: event.eventId,
+          at: event.at,
+        },
+      },
+    ],
+  };
+}
+
+export async function closeSession(
+  trx: Trx,
+  session: ParkingSession,
+  gate: Gate,
+  event: Pick<GateEvent, 'eventId' | 'at'>,
+  now: number,
+): Promise<NewDomainEvent[]> {
+  await trx
+    .updateTable('parking_sessions')
+    .set({ status: 'closed', exit_gate_id: gate.id, exit_event_id: event.eventId, ended_at: event.at })
+    .where('id', '=', session.id)
+    .execute();
+  if (session.reservation_id) {
+    await trx
+      .updateTable('reservations')
+      .set({ status: 'completed', updated_at: iso(now) })
+      .where('id', '=', session.reservation_id)
+      .where('status', '=', 'in_use')
+      .execute();
+  }
+  if (session.space_id) {
+    await trx
+      .updateTable('spaces')
+      .set({ status: 'available', updated_at: iso(now) })
+      .where('id', '=', session.space_id)
+      .where('status', '=', 'occupied')
+      .execute();
+  }
+  return [
+    {
+      type: 'ParkingEnded',
+      aggregateType: 'session',
+      aggregateId: session.id,
+      facilityId: session.facility_id,
+      data: {
+        sessionId: session.id,
+        reservationId: session.reservation_id,
+        spaceId: session.space_id,
+        memberId: session.member_id,
+        plate: session.plate,
+        gateId: gate.id,
+        eventId: event.eventId,
+        startedAt: session.started_at,
+        at: event.at,
+      },
+    },
+  ];
+}

@@ -1,0 +1,48 @@
+/**
+ * Answers `parking/gates/{g}/auth/request` on `…/auth/response`. The gate id comes from the topic,
+ * which the broker's ACL lets only that gate publish on; the answer always goes back, deny included,
+ * so a gate never waits out its timeout when the cloud has already decided.
+ */
+import { parseGateTopic, topics } from '@parkinglot/shared';
+import { decideEntry } from '../domain/authorization.js';
+import type { DomainContext } from '../domain/context.js';
+import type { GateDirectory } from './gate-directory.js';
+import type { Counters } from './metrics.js';
+import type { MqttPort } from './port.js';
+
+export class AuthResponder {
+  constructor(
+    private readonly ctx: DomainContext,
+    private readonly mqtt: MqttPort,
+    private readonly gates: GateDirectory,
+    private readonly counters: Counters,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.mqtt.subscribe(topics.allAuthRequests, (topic, payload) => this.handle(topic, payload), 1);
+  }
+
+  async handle(topic: string, payload: Buffer): Promise<void> {
+    const parsed = parseGateTopic(topic);
+    if (!parsed) {
+      this.counters.inc('auth.bad_topic');
+      return;
+    }
+    const { gateId } = parsed;
+    const gate = await this.gates.get(gateId).catch((error) => {
+      this.ctx.log.error(`looking up gate ${gateId} failed`, error);
+      return undefined;
+    });
+    const response = await decideEntry(this.ctx, { gate, gateId, payload });
+    this.counters.inc(`auth.${response.decision}`);
+    if (response.decision === 'deny') this.counters.inc(`auth.deny.${response.reason}`);
+    this.ctx.log.debug(() => `gate ${gateId} request ${response.requestId}: ${response.decision} (${response.reason})`);
+    try {
+      await this.mqtt.publish(topics.authResponse(gateId), JSON.stringify(response), { qos: 1 });
+    } catch (error) {
+      // The gate times out and denies: fail closed. An allow already recorded lapses with its window.
+      this.counters.inc('auth.response_lost');
+      this.ctx.log.warn(`could not answer gate ${gateId} request ${response.requestId}`, error);
+    }
+  }
+}

@@ -1,0 +1,8 @@
+/** What the gateway features need of an MQTT connection; MqttConnection provides it. */
+export type MessageHandler = (topic: string, payload: Buffer) => void | Promise<void>;
+
+export interface MqttPort {
+  readonly isConnected: boolean;
+  subscribe(topic: string, handler: MessageHandler, qos?: 0 | 1): Promise<void>;
+  publish(topic: string, payload: string | Buffer, options: { qos: 0 | 1; retain?: boolean }): Promise<void>;
+}

@@ -1,0 +1,38 @@
+/** The HTTP API (docs/protocol.md, "HTTP"). Build with `createHttpApp`; serve with @hono/node-server. */
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { DomainContext } from '../domain/context.js';
+import { authenticate, type Env } from './auth.js';
+import { errorBody, errorHandler } from './errors.js';
+import { facilityRoutes } from './routes/facilities.js';
+import { memberRoutes } from './routes/members.js';
+import { reservationRoutes } from './routes/reservations.js';
+import { scheduleRoutes } from './routes/schedule.js';
+
+export interface Readiness {
+  /** Each named dependency and whether it is reachable now. */
+  check(): Promise<Record<string, boolean>>;
+}
+
+export function createHttpApp(ctx: DomainContext, options: { operatorToken: string; readiness: Readiness }) {
+  const app = new Hono<Env>();
+  app.onError(errorHandler(ctx.log.child('http')));
+  app.notFound((c) => c.json(errorBody('route_not_found', `${c.req.method} ${c.req.path} is not an API route`), 404));
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    const checks = await options.readiness.check();
+    const ready = Object.values(checks).every(Boolean);
+    return c.json({ status: ready ? 'ready' : 'not_ready', checks }, ready ? 200 : 503);
+  });
+
+  const api = new Hono<Env>();
+  api.use(bodyLimit({ maxSize: 64 * 1024 }));
+  api.use(authenticate(ctx.db, options.operatorToken));
+  api.route('/facilities', facilityRoutes(ctx));
+  api.route('/members', memberRoutes(ctx));
+  api.route('/reservations', reservationRoutes(ctx));
+  api.route('/schedule', scheduleRoutes(ctx));
+  app.route('/api', api);
+  return app;
+}

@@ -1,0 +1,25 @@
+/** Every error leaves the API as `{error, message}` with its status, mapped here and nowhere else. */
+import type { ApiError } from '@parkinglot/shared';
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { DomainError } from '../domain/errors.js';
+import type { Logger } from '../util/logger.js';
+
+export function errorBody(error: string, message: string, details?: unknown): ApiError {
+  return details === undefined ? { error, message } : { error, message, details };
+}
+
+export function errorHandler(log: Logger) {
+  return (err: Error, c: Context) => {
+    if (err instanceof DomainError) {
+      return c.json(errorBody(err.code, err.message), err.status as ContentfulStatusCode);
+    }
+    if (err instanceof HTTPException) {
+      const code = err.status === 413 ? 'payload_too_large' : err.status === 401 ? 'unauthorized' : 'bad_request';
+      return c.json(errorBody(code, err.message || code), err.status);
+    }
+    log.error(`${c.req.method} ${c.req.path} failed`, err);
+    return c.json(errorBody('internal_error', 'the server could not complete the request'), 500);
+  };
+}

@@ -1,0 +1,37 @@
+/** The schedule is read from the read model only; `asOf` says how far the projection has got. */
+import { scheduleQuery } from '@parkinglot/shared';
+import { Hono } from 'hono';
+import type { DomainContext } from '../../domain/context.js';
+import { notFound } from '../../domain/errors.js';
+import { getCheckpoint, lastSeq } from '../../domain/event-log.js';
+import { SCHEDULE_CHECKPOINT } from '../../projection/schedule-projector.js';
+import type { Env } from '../auth.js';
+import { readQuery } from '../validate.js';
+
+export function scheduleRoutes(ctx: DomainContext) {
+  return new Hono<Env>().get('/', async (c) => {
+    const { facilityId } = readQuery(c, scheduleQuery);
+    const actor = c.get('actor');
+    const facility = await ctx.db.selectFrom('facilities').select('id').where('id', '=', facilityId).executeTakeFirst();
+    if (!facility) throw notFound('facility', facilityId);
+    const [rows, seq, head] = await Promise.all([
+      ctx.db.selectFrom('schedule_spaces').selectAll().where('facility_id', '=', facilityId).orderBy('label').execute(),
+      getCheckpoint(ctx.db, SCHEDULE_CHECKPOINT),
+      lastSeq(ctx.db),
+    ]);
+    const spaces = rows.map((r) => {
+      // Members see occupancy; who holds a space is the holder's and the operator's business.
+      const mine = actor.role === 'operator' || (actor.role === 'member' && actor.memberId === r.member_id);
+      return {
+        id: r.space_id,
+        label: r.label,
+        floor: r.floor,
+        status: r.status,
+        holdUntil: r.hold_until,
+        occupiedSince: r.occupied_since,
+        ...(mine ? { reservationId: r.reservation_id, memberId: r.member_id, plate: r.plate, sessionId: r.session_id } : {}),
+      };
+    });
+    return c.json({ facilityId, spaces, asOf: { seq, lag: head - seq } });
+  });
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+/**
+ * `npm start`: the cloud on the embedded defaults (aedes + a sqlite file under ./data), or whatever
+ * the configuration says. Prints where it listens and the operator token on stdout; logs on stderr.
+ */
+import { ConfigError, loadConfig } from './config/load.js';
+import { StartupError, startCloud } from './server.js';
+import { createLogger } from './util/logger.js';
+
+function configFileArg(argv: string[]): string | undefined {
+  const i = argv.indexOf('--config');
+  if (i >= 0) return argv[i + 1];
+  return argv.find((a) => a.startsWith('--config='))?.slice('--config='.length);
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig({ file: configFileArg(process.argv.slice(2)) });
+  const log = createLogger('cloud', config.logLevel);
+  const cloud = await startCloud(config, { log });
+  const out = [
+    'parkinglot cloud is up',
+    `  HTTP API        ${cloud.httpUrl}/api   (health ${cloud.httpUrl}/healthz, readiness /readyz)`,
+    `  MQTT            ${cloud.mqttUrl}   ${cloud.mqttPort === null ? '(external broker)' : '(embedded broker)'}`,
+    `  database        ${config.databaseUrl.replace(/\/\/[^@/]*@/, '//***@')}`,
+    config.operatorToken
+      ? '  operator token  (from PARKING_OPERATOR_TOKEN)'
+      : `  operator token  ${cloud.operatorToken}   (${cloud.operatorTokenGenerated ? 'generated now, ' : ''}kept in ${config.dataDir}/operator-token)`,
+    '  Ctrl-C stops it.',
+  ];
+  process.stdout.write(`${out.join('\n')}\n`);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal}: stopping`);
+    cloud.stop().then(
+      () => process.exit(0),
+      (error) => {
+        log.error('shutdown failed', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  const known = error instanceof ConfigError || error instanceof StartupError;
+  process.stderr.write(`parkinglot: ${known ? (error as Error).message : (error as Error)?.stack ?? String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,71 @@
+/**
+ * Who may publish and subscribe where on the embedded broker: pure functions of the principal and
+ * the topic, so the rules are tested without a broker. Deny by default: a topic not explicitly
+ * granted, or a client with no principal, gets nothing.
+ */
+import {
+  GATE_PUBLISHES,
+  GATE_SUBSCRIBES,
+  GateChannel,
+  type GateChannel as GateChannelName,
+  parseGateTopic,
+  TOPIC_ROOT,
+} from '@parkinglot/shared';
+import { hasWildcard, isValidFilter } from './topic-filter.js';
+
+/** The identity a connection authenticated as; stored on the aedes client by the broker. */
+export type Principal = { role: 'gate'; gateId: string } | { role: 'service' } | { role: 'operator' };
+
+const PARKING_PREFIX = `${TOPIC_ROOT}/`;
+
+/** The gate channel `topic` names when it is exactly one of `gateId`'s topics in `allowed`. */
+function ownGateChannel(gateId: string, topic: string, allowed: ReadonlySet<GateChannelName>): boolean {
+  // parseGateTopic only accepts concrete topics whose gate id matches [A-Za-z0-9_-]: a '+' or '#'
+  // in the gate level or the channel makes it return null, so a wildcard can never reach here.
+  const parsed = parseGateTopic(topic);
+  return parsed !== null && parsed.gateId === gateId && allowed.has(parsed.channel);
+}
+
+/** May `principal` publish on the concrete topic name `topic`? */
+export function canPublish(principal: Principal | null | undefined, topic: string): boolean {
+  if (!principal) return false;
+  // [MQTT-3.3.2-2] a PUBLISH topic name carries no wildcards; aedes checks this too, we do not rely on it.
+  if (topic.length === 0 || hasWildcard(topic)) return false;
+  // '$' topics ($SYS/…) are the broker's own (MQTT 3.1.1 section 4.7.2); aedes's default hook
+  // refuses them for everyone (moscajs/aedes#597), and replacing the hook must not lose that.
+  if (topic.startsWith('$')) return false;
+  switch (principal.role) {
+    case 'service':
+      return true;
+    case 'gate':
+      return ownGateChannel(principal.gateId, topic, GATE_PUBLISHES);
+    case 'operator':
+      // Operators send commands to any gate, and nothing else: not auth responses, not acks.
+      return parseGateTopic(topic)?.channel === GateChannel.command;
+  }
+}
+
+/** May `principal` subscribe to the topic filter `filter`? */
+export function canSubscribe(principal: Principal | null | undefined, filter: string): boolean {
+  if (!principal || !isValidFilter(filter)) return false;
+  switch (principal.role) {
+    case 'service':
+      return true;
+    case 'gate':
+      // Exact topics only: a wildcard filter would also match other gates' channels
+      // (parking/gates/+/…) or this gate's own outbound ones, and neither is the gate's business.
+      return ownGateChannel(principal.gateId, filter, GATE_SUBSCRIBES);
+    case 'operator':
+      // Anything under parking/ (parking/#, parking/gates/+/state, …). A filter starting with a
+      // wildcard is refused even though '#' alone would also match parking/… — it matches more.
+      return filter.startsWith(PARKING_PREFIX);
+  }
+}
+
+/**
+ * A last will is a PUBLISH the broker makes on the client's behalf later [MQTT-3.1.2-8], so it needs
+ * the same right as publishing on its topic now.
+ */
+export function canSetWill(principal: Principal | null | undefined, willTopic: string): boolean {
+  return canPublish(principal, willTopic);
+}

@@ -1,0 +1,185 @@
+import type net from 'node:net';
+import { topics } from '@parkinglot/shared';
+import type { Client } from 'aedes';
+import type { MqttClient } from 'mqtt';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type EmbeddedBroker, principalOf } from './broker.js';
+import { connectRaw, nextMessage, noDelayOf, startTestBroker, waitFor } from './testing.js';
+
+let broker: EmbeddedBroker;
+const clients: MqttClient[] = [];
+
+async function connect(username: string, extra: Parameters<typeof connectRaw>[2] = {}): Promise<MqttClient> {
+  const client = await connectRaw(broker.port, username, extra);
+  clients.push(client);
+  return client;
+}
+
+/** Connect error as the client sees it: MQTT.js reports the CONNACK return code as `code`. */
+async function refusal(username: string, extra: Parameters<typeof connectRaw>[2] = {}): Promise<unknown> {
+  return connect(username, extra).then(
+    () => 'connected',
+    (error: Error & { code?: unknown }) => error.code,
+  );
+}
+
+beforeEach(async () => {
+  broker = await startTestBroker();
+});
+
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
+  await broker.close();
+});
+
+describe('authentication', () => {
+  it('answers a wrong password with CONNACK 4 and counts it', async () => {
+    expect(await refusal('gate-a', { password: 'nope' })).toBe(4);
+    expect(await refusal('stranger')).toBe(4);
+    // [MQTT-3.1.2-22] no user name means no password either: an anonymous CONNECT.
+    expect(await refusal('gate-a', { username: undefined, password: undefined })).toBe(4);
+    expect(broker.stats.authFailures).toBe(3);
+  });
+
+  it('answers a failing authenticate callback with CONNACK 3 and keeps serving', async () => {
+    expect(await refusal('db-down')).toBe(3);
+    expect(broker.stats.authErrors).toBe(1);
+    const gate = await connect('gate-a');
+    expect(gate.connected).toBe(true);
+  });
+
+  it('stores the principal on the client and counts connected gates', async () => {
+    const seen = waitFor<[Client]>(broker.aedes, 'client');
+    await connect('gate-a');
+    const [client] = await seen;
+    expect(principalOf(client)).toEqual({ role: 'gate', gateId: 'A' });
+    await connect('gate-a'); // a second connection of the same gate
+    await connect('gate-b');
+    await connect('cloud');
+    expect(broker.connectedGates()).toBe(2);
+    const gone = waitFor(broker.aedes, 'clientDisconnect');
+    await clients.pop()?.endAsync();
+    await clients.pop()?.endAsync();
+    await gone;
+    expect(broker.connectedGates()).toBe(1);
+  });
+
+  it('sets TCP_NODELAY on accepted sockets', async () => {
+    const seen = waitFor<[Client]>(broker.aedes, 'client');
+    await connect('cloud');
+    const [client] = await seen;
+    expect(noDelayOf(client.conn as net.Socket)).toBe(true);
+  });
+});
+
+describe('gate ACL', () => {
+  it("delivers a gate's own auth/request to the service", async () => {
+    const service = await connect('cloud');
+    await service.subscribeAsync(topics.allAuthRequests, { qos: 1 });
+    const gate = await connect('gate-a');
+    await gate.publishAsync(topics.authRequest('A'), 'plate XY-123', { qos: 1 });
+    expect(await nextMessage(service)).toEqual({ topic: topics.authRequest('A'), payload: 'plate XY-123' });
+  });
+
+  it("drops a publish on another gate's topic and disconnects the publisher", async () => {
+    const service = await connect('cloud');
+    await service.subscribeAsync('parking/#', { qos: 1 });
+    const gateA = await connect('gate-a');
+    const closed = waitFor(gateA, 'close');
+    void gateA.publishAsync(topics.events('B'), 'forged', { qos: 1 }).catch(() => {});
+    await closed; // aedes closes the connection of a refused PUBLISH [MQTT-3.3.5-2]
+    expect(broker.stats.publishDenied).toBe(1);
+    // Had the forged message been forwarded it would precede this one, sent after the disconnect.
+    const gateB = await connect('gate-b');
+    await gateB.publishAsync(topics.events('B'), 'genuine', { qos: 1 });
+    expect(await nextMessage(service)).toEqual({ topic: topics.events('B'), payload: 'genuine' });
+  });
+
+  it("refuses a subscription to another gate's topic with SUBACK 0x80 and keeps the connection", async () => {
+    const gate = await connect('gate-a');
+    const error = await gate.subscribeAsync(topics.authResponse('B'), { qos: 1 }).catch((e: unknown) => e);
+    // MQTT.js rejects with the SUBACK packet attached; 0x80 is "Failure" (MQTT 3.1.1 section 3.9.3).
+    expect(error).toMatchObject({ packet: { granted: [0x80] } });
+    const wildcard = await gate.subscribeAsync('parking/gates/+/auth/response').catch((e: unknown) => e);
+    expect(wildcard).toMatchObject({ packet: { granted: [0x80] } });
+    expect(broker.stats.subscribeDenied).toBe(2);
+    expect(gate.connected).toBe(true);
+  });
+
+  it('lets a gate subscribe to its own auth/response', async () => {
+    const gate = await connect('gate-a');
+    const granted = await gate.subscribeAsync(topics.authResponse('A'), { qos: 1 });
+    expect(granted).toEqual([{ topic: topics.authResponse('A'), qos: 1 }]);
+    const service = await connect('cloud');
+    await service.publishAsync(topics.authResponse('A'), 'open', { qos: 1 });
+    expect(await nextMessage(gate)).toEqual({ topic: topics.authResponse('A'), payload: 'open' });
+  });
+});
+
+describe('wills', () => {
+  it("refuses a CONNECT whose will targets another gate's topic (CONNACK 5)", async () => {
+    const will = {
+      topic: topics.availability('B'),
+      payload: Buffer.from('offline'),
+      qos: 1 as const,
+      retain: true,
+    };
+    expect(await refusal('gate-a', { will })).toBe(5);
+    expect(broker.stats.authFailures).toBe(1);
+  });
+
+  it("publishes a gate's own availability will when it drops without DISCONNECT", async () => {
+    const service = await connect('cloud');
+    await service.subscribeAsync(topics.allAvailability, { qos: 1 });
+    const will = {
+      topic: topics.availability('A'),
+      payload: Buffer.from('offline'),
+      qos: 1 as const,
+      retain: true,
+    };
+    const gate = await connect('gate-a', { will });
+    gate.stream.destroy(); // no DISCONNECT: the broker must publish the will [MQTT-3.1.2-8]
+    expect(await nextMessage(service)).toEqual({ topic: topics.availability('A'), payload: 'offline' });
+  });
+});
+
+describe('operator ACL', () => {
+  it('subscribes to parking/# and sends commands, but cannot answer auth requests', async () => {
+    const operator = await connect('ops');
+    expect(await operator.subscribeAsync('parking/#', { qos: 1 })).toEqual([{ topic: 'parking/#', qos: 1 }]);
+    const gate = await connect('gate-a');
+    await gate.subscribeAsync(topics.command('A'), { qos: 1 });
+    await operator.publishAsync(topics.command('A'), 'open-barrier', { qos: 1 });
+    expect(await nextMessage(gate)).toEqual({ topic: topics.command('A'), payload: 'open-barrier' });
+
+    await gate.subscribeAsync(topics.authResponse('A'), { qos: 1 });
+    const closed = waitFor(operator, 'close');
+    void operator.publishAsync(topics.authResponse('A'), 'forged', { qos: 1 }).catch(() => {});
+    await closed;
+    expect(broker.stats.publishDenied).toBe(1);
+    const service = await connect('cloud');
+    await service.publishAsync(topics.authResponse('A'), 'genuine', { qos: 1 });
+    expect(await nextMessage(gate)).toEqual({ topic: topics.authResponse('A'), payload: 'genuine' });
+  });
+});
+
+describe('lifecycle', () => {
+  it('reports a busy port in one line naming the port, keeping the code', async () => {
+    const error = await startTestBroker(broker.port).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'EADDRINUSE' });
+    expect((error as Error).message).toContain(`127.0.0.1:${broker.port}`);
+    expect((error as Error).message).toContain('EADDRINUSE');
+    expect((error as Error).message).not.toContain('\n');
+  });
+
+  it('frees the port on close, even with a connection that never sent CONNECT', async () => {
+    const { port } = broker;
+    const net = await import('node:net');
+    const idle = net.createConnection({ host: '127.0.0.1', port });
+    await waitFor(idle, 'connect');
+    await broker.close();
+    broker = await startTestBroker(port);
+    expect(broker.port).toBe(port);
+    idle.destroy();
+  });
+});

@@ -1,0 +1,40 @@
+/** The options, publish settings and errors of MqttConnection (connection.ts). */
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import type { QoS } from './subscriptions.js';
+
+export type { MessageHandler, QoS } from './subscriptions.js';
+
+export interface MqttConnectionOptions {
+  /** mqtt://host:port (plain TCP); mqtt://user:pass@host:port also works. */
+  url: string;
+  /** Default: the URL's user name. */
+  username?: string;
+  /** Default: the URL's password. */
+  password?: string;
+  clientId: string;
+  log: Logger;
+  /** Published by the broker if this connection drops without DISCONNECT [MQTT-3.1.2-8]. */
+  will?: { topic: string; payload: string | Buffer; retain: boolean; qos: QoS };
+  /** How long start() waits for the first connection before rejecting; default 10 s. */
+  connectTimeoutMs?: number;
+  /** Pause between reconnect attempts; default 1 s. */
+  reconnectPeriodMs?: number;
+  clock?: Clock;
+}
+
+export interface PublishOptions {
+  /** Default 1. */
+  qos?: QoS;
+  /** Default false. */
+  retain?: boolean;
+}
+
+/** publish() while the connection is down: the caller decides whether to retry, queue or give up. */
+export class MqttNotConnectedError extends Error {
+  readonly code = 'MQTT_NOT_CONNECTED';
+  constructor(topic: string) {
+    super(`MQTT not connected: cannot publish on ${topic}`);
+    this.name = 'MqttNotConnectedError';
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * The subscriptions an MqttConnection has asked for, remembered so they can be sent again on
+ * every (re)connect, and the dispatch of incoming messages to their handlers. A handler that
+ * throws or rejects is logged here and never reaches the MQTT client or the process.
+ */
+import type { Logger } from '../util/logger.js';
+import { topicMatches } from './topic-filter.js';
+
+export type QoS = 0 | 1 | 2;
+export type MessageHandler = (topic: string, payload: Buffer) => void | Promise<void>;
+
+interface Entry {
+  qos: QoS;
+  handlers: MessageHandler[];
+}
+
+export class SubscriptionRegistry {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(private readonly log: Logger) {}
+
+  /** Remembers `handler` for `filter`; the filter is subscribed at the highest QoS asked for. */
+  add(filter: string, handler: MessageHandler, qos: QoS): void {
+    const entry = this.entries.get(filter);
+    if (entry) {
+      entry.handlers.push(handler);
+      entry.qos = Math.max(entry.qos, qos) as QoS;
+    } else {
+      this.entries.set(filter, { qos, handlers: [handler] });
+    }
+  }
+
+  /** Forgets `handler`; true when `filter` has no handler left (so it can be unsubscribed). */
+  remove(filter: string, handler: MessageHandler): boolean {
+    const entry = this.entries.get(filter);
+    if (!entry) return true;
+    entry.handlers = entry.handlers.filter((h) => h !== handler);
+    if (entry.handlers.length > 0) return false;
+    this.entries.delete(filter);
+    return true;
+  }
+
+  qosOf(filter: string): QoS | undefined {
+    return this.entries.get(filter)?.qos;
+  }
+
+  /** Every remembered filter with its QoS, for the SUBSCRIBE sent after a (re)connect. */
+  all(): Array<{ filter: string; qos: QoS }> {
+    return [...this.entries].map(([filter, { qos }]) => ({ filter, qos }));
+  }
+
+  /**
+   * Calls every handler whose filter matches. With overlapping filters (a/# and a/b) aedes sends
+   * the message once (MQTT 3.1.1 section 3.3.5 allows once or once per filter) and each handler
+   * gets it once.
+   */
+  dispatch(topic: string, payload: Buffer): void {
+    for (const [filter, entry] of this.entries) {
+      if (!topicMatches(filter, topic)) continue;
+      for (const handler of entry.handlers) this.invoke(handler, filter, topic, payload);
+    }
+  }
+
+  private invoke(handler: MessageHandler, filter: string, topic: string, payload: Buffer): void {
+    const fail = (error: unknown) =>
+      this.log.error(`handler for ${filter} failed on a message on ${topic}`, error);
+    try {
+      const result = handler(topic, payload);
+      if (result instanceof Promise) result.catch(fail);
+    } catch (error) {
+      fail(error);
+    }
+  }
+}

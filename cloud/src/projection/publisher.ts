@@ -1,0 +1,79 @@
+/**
+ * Sends the event log to `parking/events/{type}` in sequence order, at least once: the checkpoint
+ * moves only after the broker acknowledged (PUBACK) every message of a batch, and a restart resumes
+ * from it. Subscribers drop repeats by `seq`.
+ */
+import { topics } from '@parkinglot/shared';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import type { EventBus } from '../domain/bus.js';
+import { getCheckpoint, readEventsAfter, setCheckpoint } from '../domain/event-log.js';
+import type { Clock } from '../util/clock.js';
+import type { Logger } from '../util/logger.js';
+import { SerialRunner } from '../util/serial-runner.js';
+
+export const PUBLISHER_CHECKPOINT = 'publisher:mqtt';
+
+export interface EventSink {
+  readonly isConnected: boolean;
+  publish(topic: string, payload: string, options: { qos: 0 | 1; retain?: boolean }): Promise<void>;
+}
+
+export interface PublisherDeps {
+  db: Kysely<Database>;
+  bus: EventBus;
+  clock: Clock;
+  log: Logger;
+  sink: EventSink;
+  batchSize?: number;
+}
+
+export class EventPublisher {
+  private readonly runner: SerialRunner;
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(private readonly deps: PublisherDeps) {
+    this.runner = new SerialRunner(() => this.drain(), deps.log);
+  }
+
+  start(): void {
+    if (this.unsubscribe) return;
+    this.unsubscribe = this.deps.bus.on('eventsAppended', () => this.runner.kick());
+    this.runner.kick();
+  }
+
+  /** Call when the MQTT link comes back: what piled up meanwhile goes out. */
+  resume(): void {
+    if (this.unsubscribe) this.runner.kick();
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    await this.runner.idle();
+  }
+
+  async flush(): Promise<number> {
+    return this.runner.run();
+  }
+
+  private async drain(): Promise<number> {
+    const { db, sink, clock, log } = this.deps;
+    let total = 0;
+    while (sink.isConnected) {
+      const from = await getCheckpoint(db, PUBLISHER_CHECKPOINT);
+      const events = await readEventsAfter(db, from, this.deps.batchSize ?? 200);
+      if (events.length === 0) break;
+      try {
+        // mqtt.js writes in call order, so concurrent publishes keep sequence order on the wire.
+        await Promise.all(events.map((e) => sink.publish(topics.domainEvent(e.type), JSON.stringify(e), { qos: 1 })));
+      } catch (error) {
+        log.warn(`publishing domain events after seq ${from} stopped; will resume on reconnect`, error);
+        break;
+      }
+      await setCheckpoint(db, PUBLISHER_CHECKPOINT, events.at(-1)!.seq, clock.now());
+      total += events.length;
+    }
+    return total;
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * Composes the cloud: database, broker (embedded or external), the gateway features, the projector,
+ * the publisher, hold expiry and the HTTP API. `startCloud` returns once everything listens;
+ * `stop` takes it down in reverse order.
+ */
+import { accessSync, constants, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { serve } from '@hono/node-server';
+import { sql } from 'kysely';
+import type { ResolvedConfig } from './config/load.js';
+import { openDatabase } from './db/database.js';
+import { EventBus } from './domain/bus.js';
+import type { DomainContext } from './domain/context.js';
+import { verifyGateLogin } from './domain/facilities.js';
+import { HoldExpiry } from './domain/hold-expiry.js';
+import { AuthResponder } from './gateway/auth-responder.js';
+import { EventIngestor } from './gateway/event-ingestor.js';
+import { GateDirectory } from './gateway/gate-directory.js';
+import { Counters } from './gateway/metrics.js';
+import { createHttpApp } from './http/app.js';
+import { type EmbeddedBroker, startEmbeddedBroker } from './mqtt/broker.js';
+import { MqttConnection } from './mqtt/connection.js';
+import { EventPublisher } from './projection/publisher.js';
+import { ScheduleProjector } from './projection/schedule-projector.js';
+import { type Clock, systemClock } from './util/clock.js';
+import type { Logger } from './util/logger.js';
+import { newSecret } from './util/secrets.js';
+
+export interface Cloud {
+  httpUrl: string;
+  httpPort: number;
+  /** Where gates connect. */
+  mqttUrl: string;
+  mqttPort: number | null;
+  operatorToken: string;
+  /** True when the operator token was generated (and saved under the data directory) on this start. */
+  operatorTokenGenerated: boolean;
+  ctx: DomainContext;
+  projector: ScheduleProjector;
+  publisher: EventPublisher;
+  expiry: HoldExpiry;
+  counters: Counters;
+  stop(): Promise<void>;
+}
+
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+function ensureWritable(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (error) {
+    throw new StartupError(`PARKING_DATA_DIR ${dir} is not writable (${(error as NodeJS.ErrnoException).code ?? error})`);
+  }
+}
+
+/** The configured token, else the one saved by an earlier start, else a new one saved for the next. */
+function operatorToken(config: ResolvedConfig): { token: string; generated: boolean } {
+  if (config.operatorToken) return { token: config.operatorToken, generated: false };
+  const file = join(config.dataDir, 'operator-token');
+  try {
+    const saved = readFileSync(file, 'utf8').trim();
+    if (saved.length >= 16) return { token: saved, generated: false };
+  } catch {
+    // none saved yet
+  }
+  const token = newSecret();
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return { token, generated: true };
+}
+
+function listen(app: { fetch: (req: Request) => Response | Promise<Response> }, host: string, port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, hostname: host, port }) as Server;
+    server.once('listening', () => resolve(server));
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const why = error.code === 'EADDRINUSE' ? 'is already in use' : `cannot be opened (${error.code ?? error.message})`;
+      reject(new StartupError(`PARKING_HTTP_PORT ${port} on ${host} ${why}`));
+    });
+  });
+}
+
+export async function startCloud(
+  config: ResolvedConfig,
+  options: { log: Logger; clock?: Clock },
+): Promise<Cloud> {
+  const { log } = options;
+  const clock = options.clock ?? systemClock;
+  const closers: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const close of closers.splice(0).reverse()) {
+      await close().catch((error) => log.warn('shutdown step failed', error));
+    }
+  };
+  try {
+    if (config.databaseUrl.startsWith('sqlite:')) ensureWritable(config.dataDir);
+    const database = await openDatabase(config.databaseUrl, log.child('db'));
+    closers.push(() => database.close());
+    const { token, generated } = operatorToken(config);
+    const bus = new EventBus(log.child('bus'));
+    const ctx: DomainContext = {
+      db: database.db,
+      clock,
+      bus,
+      log: log.child('domain'),
+      settings: { reservationHoldMs: config.reservationHold, admissionWindowMs: config.admissionWindow },
+    };
+
+    // The cloud's own MQTT identity on the embedded broker: a secret that lives only in this process.
+    const service = { username: 'parkinglot-cloud', password: newSecret() };
+    let broker: EmbeddedBroker | null = null;
+    let mqttUrl = config.mqttUrl;
+    if (!mqttUrl) {
+      broker = await startEmbeddedBroker({
+        host: config.mqttHost,
+        port: config.mqttPort,
+        log: log.child('broker'),
+        authenticate: async (username, password) => {
+          const secret = password?.toString('utf8') ?? '';
+          if (username === service.username) return secret === service.password ? { role: 'service' } : null;
+          if (username === 'operator') return secret === token ? { role: 'operator' } : null;
+          return (await verifyGateLogin(database.db, username, secret)) ? { role: 'gate', gateId: username } : null;
+        },
+      }).catch((error: Error) => {
+        throw new StartupError(`PARKING_MQTT_PORT: ${error.message}`);
+      });
+      const b = broker;
+      closers.push(() => b.close());
+      mqttUrl = `mqtt://127.0.0.1:${broker.port}`;
+    }
+    // An external broker's credentials travel in PARKING_MQTT_URL (mqtt://user:pass@host).
+    const mqtt = new MqttConnection({
+      url: mqttUrl,
+      clientId: `parkinglot-cloud-${newSecret().slice(0, 8)}`,
+      ...(broker ? service : {}),
+      log: log.child('mqtt'),
+    });
+    await mqtt.start();
+    closers.push(() => mqtt.stop());
+
+    const counters = new Counters();
+    const gates = new GateDirectory(database.db);
+    await new AuthResponder(ctx, mqtt, gates, counters).start();
+    await new EventIngestor(ctx, mqtt, gates, counters).start();
+
+    const projector = new ScheduleProjector({ db: database.db, bus, clock, log: log.child('projector') });
+    await projector.start();
+    closers.push(() => projector.stop());
+    const publisher = new EventPublisher({ db: database.db, bus, clock, log: log.child('publisher'), sink: mqtt });
+    publisher.start();
+    mqtt.on('connected', () => publisher.resume());
+    closers.push(() => publisher.stop());
+    const expiry = new HoldExpiry(ctx, config.expirySweepInterval);
+    expiry.start();
+    closers.push(() => expiry.stop());
+
+    const app = createHttpApp(ctx, {
+      operatorToken: token,
+      readiness: {
+        check: async () => ({
+          database: await sql`select 1`.execute(database.db).then(() => true, () => false),
+          broker: mqtt.isConnected,
+        }),
+      },
+    });
+    const server = await listen(app, config.httpHost, config.httpPort);
+    closers.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections?.();
+          server.close(() => resolve());
+        }),
+    );
+    const httpPort = (server.address() as AddressInfo).port;
+    const host = config.httpHost === '0.0.0.0' ? '127.0.0.1' : config.httpHost;
+    return {
+      httpUrl: `http://${host}:${httpPort}`,
+      httpPort,
+      mqttUrl: broker ? `mqtt://${config.mqttHost === '0.0.0.0' ? '127.0.0.1' : config.mqttHost}:${broker.port}` : mqttUrl,
+      mqttPort: broker?.port ?? null,
+      operatorToken: token,
+      operatorTokenGenerated: generated,
+      ctx,
+      projector,
+      publisher,
+      expiry,
+      counters,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,64 @@
+/** Starts a real cloud (real sqlite file, embedded aedes on a free port, HTTP on a free port). */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type ConfigInput, configSchema } from '../../src/config/schema.js';
+import type { ResolvedConfig } from '../../src/config/load.js';
+import { type Cloud, startCloud } from '../../src/server.js';
+import type { Clock } from '../../src/util/clock.js';
+import { quietLogger } from '../../src/util/logger.js';
+import { Api } from './api.js';
+
+export interface TestCloud {
+  cloud: Cloud;
+  api: Api;
+  dataDir: string;
+  config: ResolvedConfig;
+  /** Stops the cloud and removes its data directory. */
+  close(): Promise<void>;
+  /** Stops the cloud and starts it again on the same data directory and ports. */
+  restart(): Promise<void>;
+}
+
+export function testConfig(dataDir: string, overrides: Partial<ConfigInput> = {}): ResolvedConfig {
+  const config = configSchema.parse({
+    httpHost: '127.0.0.1',
+    httpPort: 0,
+    mqttHost: '127.0.0.1',
+    mqttPort: 0,
+    dataDir,
+    operatorToken: 'operator-token-for-tests',
+    logLevel: 'silent',
+    ...overrides,
+  });
+  return { ...config, databaseUrl: config.databaseUrl ?? `sqlite:${join(dataDir, 'parkinglot.sqlite')}` };
+}
+
+export async function startTestCloud(overrides: Partial<ConfigInput> = {}, clock?: Clock): Promise<TestCloud> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'parkinglot-cloud-'));
+  let config = testConfig(dataDir, overrides);
+  const log = quietLogger();
+  let cloud = await startCloud(config, clock ? { log, clock } : { log });
+  const api = new Api(cloud.httpUrl, cloud.operatorToken);
+  const handle: TestCloud = {
+    get cloud() {
+      return cloud;
+    },
+    api,
+    dataDir,
+    get config() {
+      return config;
+    },
+    async close() {
+      await cloud.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+    async restart() {
+      await cloud.stop();
+      // Same ports, so connected gates reconnect to where they were.
+      config = { ...config, httpPort: cloud.httpPort, mqttPort: cloud.mqttPort ?? 0 };
+      cloud = await startCloud(config, clock ? { log, clock } : { log });
+    },
+  };
+  return handle;
+}
