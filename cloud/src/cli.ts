@@ -29,12 +29,19 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write('database is up to date\n');
       return 0;
     }
-    const projector = new ScheduleProjector({ db: database.db, bus: new EventBus(log), clock: systemClock, log });
+    const projector = new ScheduleProjector({
+      db: database.db,
+      bus: new EventBus(log),
+      clock: systemClock,
+      log,
+    });
     const head = await lastSeq(database.db);
     process.stdout.write(`rebuilding the schedule from ${head} events…\n`);
     const started = performance.now();
     const projected = await projector.rebuild();
-    process.stdout.write(`schedule rebuilt: ${projected} events in ${Math.round(performance.now() - started)} ms\n`);
+    process.stdout.write(
+      `schedule rebuilt: ${projected} events in ${Math.round(performance.now() - started)} ms\n`,
+    );
     return 0;
   } finally {
     await database.close();
@@ -44,7 +51,9 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`parkinglot: ${error instanceof ConfigError ? error.message : String((error as Error)?.stack ?? error)}\n`);
+    process.stderr.write(
+      `parkinglot: ${error instanceof ConfigError ? error.message : String((error as Error)?.stack ?? error)}\n`,
+    );
     process.exit(1);
   },
 );

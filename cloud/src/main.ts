@@ -47,6 +47,8 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   const known = error instanceof ConfigError || error instanceof StartupError;
-  process.stderr.write(`parkinglot: ${known ? (error as Error).message : (error as Error)?.stack ?? String(error)}\n`);
+  process.stderr.write(
+    `parkinglot: ${known ? (error as Error).message : ((error as Error)?.stack ?? String(error))}\n`,
+  );
   process.exit(1);
 });

@@ -54,7 +54,9 @@ function ensureWritable(dir: string): void {
     mkdirSync(dir, { recursive: true });
     accessSync(dir, constants.W_OK);
   } catch (error) {
-    throw new StartupError(`PARKING_DATA_DIR ${dir} is not writable (${(error as NodeJS.ErrnoException).code ?? error})`);
+    throw new StartupError(
+      `PARKING_DATA_DIR ${dir} is not writable (${(error as NodeJS.ErrnoException).code ?? error})`,
+    );
   }
 }
 
@@ -73,12 +75,19 @@ function operatorToken(config: ResolvedConfig): { token: string; generated: bool
   return { token, generated: true };
 }
 
-function listen(app: { fetch: (req: Request) => Response | Promise<Response> }, host: string, port: number): Promise<Server> {
+function listen(
+  app: { fetch: (req: Request) => Response | Promise<Response> },
+  host: string,
+  port: number,
+): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, hostname: host, port }) as Server;
     server.once('listening', () => resolve(server));
     server.once('error', (error: NodeJS.ErrnoException) => {
-      const why = error.code === 'EADDRINUSE' ? 'is already in use' : `cannot be opened (${error.code ?? error.message})`;
+      const why =
+        error.code === 'EADDRINUSE'
+          ? 'is already in use'
+          : `cannot be opened (${error.code ?? error.message})`;
       reject(new StartupError(`PARKING_HTTP_PORT ${port} on ${host} ${why}`));
     });
   });
@@ -123,7 +132,9 @@ export async function startCloud(
           const secret = password?.toString('utf8') ?? '';
           if (username === service.username) return secret === service.password ? { role: 'service' } : null;
           if (username === 'operator') return secret === token ? { role: 'operator' } : null;
-          return (await verifyGateLogin(database.db, username, secret)) ? { role: 'gate', gateId: username } : null;
+          return (await verifyGateLogin(database.db, username, secret))
+            ? { role: 'gate', gateId: username }
+            : null;
         },
       }).catch((error: Error) => {
         throw new StartupError(`PARKING_MQTT_PORT: ${error.message}`);
@@ -150,7 +161,13 @@ export async function startCloud(
     const projector = new ScheduleProjector({ db: database.db, bus, clock, log: log.child('projector') });
     await projector.start();
     closers.push(() => projector.stop());
-    const publisher = new EventPublisher({ db: database.db, bus, clock, log: log.child('publisher'), sink: mqtt });
+    const publisher = new EventPublisher({
+      db: database.db,
+      bus,
+      clock,
+      log: log.child('publisher'),
+      sink: mqtt,
+    });
     publisher.start();
     mqtt.on('connected', () => publisher.resume());
     closers.push(() => publisher.stop());
@@ -162,7 +179,10 @@ export async function startCloud(
       operatorToken: token,
       readiness: {
         check: async () => ({
-          database: await sql`select 1`.execute(database.db).then(() => true, () => false),
+          database: await sql`select 1`.execute(database.db).then(
+            () => true,
+            () => false,
+          ),
           broker: mqtt.isConnected,
         }),
       },
@@ -180,7 +200,9 @@ export async function startCloud(
     return {
       httpUrl: `http://${host}:${httpPort}`,
       httpPort,
-      mqttUrl: broker ? `mqtt://${config.mqttHost === '0.0.0.0' ? '127.0.0.1' : config.mqttHost}:${broker.port}` : mqttUrl,
+      mqttUrl: broker
+        ? `mqtt://${config.mqttHost === '0.0.0.0' ? '127.0.0.1' : config.mqttHost}:${broker.port}`
+        : mqttUrl,
       mqttPort: broker?.port ?? null,
       operatorToken: token,
       operatorTokenGenerated: generated,

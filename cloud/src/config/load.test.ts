@@ -7,7 +7,12 @@ import { ConfigError, loadConfig } from './load.js';
 describe('configuration', () => {
   it('has the documented defaults', () => {
     const config = loadConfig({ env: {} });
-    expect(config).toMatchObject({ httpPort: 8080, mqttPort: 1883, reservationHold: 15 * 60_000, admissionWindow: 120_000 });
+    expect(config).toMatchObject({
+      httpPort: 8080,
+      mqttPort: 1883,
+      reservationHold: 15 * 60_000,
+      admissionWindow: 120_000,
+    });
     expect(config.databaseUrl).toMatch(/^sqlite:.*data\/parkinglot\.sqlite$/);
   });
 
@@ -23,14 +28,24 @@ describe('configuration', () => {
     let error: unknown;
     try {
       loadConfig({
-        env: { PARKING_HTTP_PORT: 'eighty', PARKING_RESERVATION_HOLD: 'soon', PARKING_OPERATOR_TOKEN: 'short', PARKING_MQTT_URL: 'http://x' },
+        env: {
+          PARKING_HTTP_PORT: 'eighty',
+          PARKING_RESERVATION_HOLD: 'soon',
+          PARKING_OPERATOR_TOKEN: 'short',
+          PARKING_MQTT_URL: 'http://x',
+        },
       });
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join('\n');
-    for (const name of ['PARKING_HTTP_PORT', 'PARKING_RESERVATION_HOLD', 'PARKING_OPERATOR_TOKEN', 'PARKING_MQTT_URL']) {
+    for (const name of [
+      'PARKING_HTTP_PORT',
+      'PARKING_RESERVATION_HOLD',
+      'PARKING_OPERATOR_TOKEN',
+      'PARKING_MQTT_URL',
+    ]) {
       expect(problems).toContain(name);
     }
   });

@@ -14,7 +14,10 @@ const duration = (fallback: string) =>
     .transform((value, ctx) => {
       const ms = parseDuration(value);
       if (ms === null) {
-        ctx.addIssue({ code: 'custom', message: `expected a duration such as 500ms, 30s, 15m or 2h, got ${JSON.stringify(value)}` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected a duration such as 500ms, 30s, 15m or 2h, got ${JSON.stringify(value)}`,
+        });
         return z.NEVER;
       }
       return ms;

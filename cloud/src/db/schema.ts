@@ -2,8 +2,9 @@
  * Table types for kysely. Timestamps are ISO-8601 UTC strings with milliseconds ("…T…:…:….sssZ"): they
  * sort as text in both sqlite and PostgreSQL, so comparisons stay portable.
  */
-import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
 import type { GateDirection, ReservationStatus, SpaceStatus } from '@parkinglot/shared';
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 export interface FacilitiesTable {
   id: string;

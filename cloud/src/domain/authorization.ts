@@ -23,7 +23,9 @@ import { commit } from './unit-of-work.js';
 type Deny = Extract<AuthResponse, { decision: 'deny' }>;
 
 const deny = (requestId: string, reason: DenyReason, message?: string): Deny =>
-  message === undefined ? { requestId, decision: 'deny', reason } : { requestId, decision: 'deny', reason, message };
+  message === undefined
+    ? { requestId, decision: 'deny', reason }
+    : { requestId, decision: 'deny', reason, message };
 
 /** Best effort: a malformed request still gets its requestId echoed where one can be read. */
 function readRequestId(value: unknown): string {
@@ -52,11 +54,19 @@ export async function decideEntry(ctx: DomainContext, input: DecisionInput): Pro
   if (!normal.ok) return deny(requestId, DenyReason.malformedRequest, normal.error);
   const gate = input.gate;
   if (!gate) return deny(requestId, DenyReason.unknownGate, `gate ${input.gateId} is not registered`);
-  if (gate.direction !== 'entry') return deny(requestId, DenyReason.notAnEntryGate, 'exit gates open without asking');
+  if (gate.direction !== 'entry')
+    return deny(requestId, DenyReason.notAnEntryGate, 'exit gates open without asking');
 
   try {
     return await commit<AuthResponse>(ctx, async (trx, now) => {
-      const decision = await decide(trx, gate, credential.kind, normal.value, now, ctx.settings.admissionWindowMs);
+      const decision = await decide(
+        trx,
+        gate,
+        credential.kind,
+        normal.value,
+        now,
+        ctx.settings.admissionWindowMs,
+      );
       if (decision.decision === 'deny') return { result: { requestId, ...decision }, events: [] };
       return {
         result: { requestId, ...decision },
@@ -84,7 +94,13 @@ export async function decideEntry(ctx: DomainContext, input: DecisionInput): Pro
 }
 
 type Decision =
-  | { decision: 'allow'; reason: typeof ALLOW_REASON; reservationId: string; spaceId: string; spaceLabel: string }
+  | {
+      decision: 'allow';
+      reason: typeof ALLOW_REASON;
+      reservationId: string;
+      spaceId: string;
+      spaceLabel: string;
+    }
   | { decision: 'deny'; reason: DenyReason; message?: string };
 
 async function decide(
@@ -110,11 +126,15 @@ async function decide(
     .where('status', '=', 'open')
     .where((eb) =>
       kind === 'plate'
-        ? eb.or([eb('plate', '=', value), eb.and([eb('credential_kind', '=', 'plate'), eb('credential_value', '=', value)])])
+        ? eb.or([
+            eb('plate', '=', value),
+            eb.and([eb('credential_kind', '=', 'plate'), eb('credential_value', '=', value)]),
+          ])
         : eb.and([eb('credential_kind', '=', 'rfid'), eb('credential_value', '=', value)]),
     )
     .executeTakeFirst();
-  if (inside) return { decision: 'deny', reason: DenyReason.alreadyInside, message: `session ${inside.id} is open` };
+  if (inside)
+    return { decision: 'deny', reason: DenyReason.alreadyInside, message: `session ${inside.id} is open` };
 
   const nowIso = iso(now);
   const live = await trx
@@ -141,7 +161,11 @@ async function decide(
   const free = here.filter((r) => r.admission_until === null || r.admission_until <= nowIso);
   const chosen = free.find((r) => kind === 'plate' && r.plate === value) ?? free[0];
   if (!chosen) {
-    return { decision: 'deny', reason: DenyReason.admissionPending, message: 'an entry on this reservation is in progress' };
+    return {
+      decision: 'deny',
+      reason: DenyReason.admissionPending,
+      message: 'an entry on this reservation is in progress',
+    };
   }
   // Conditional, so two gates asking at once for one reservation cannot both be allowed.
   const claimed = await trx
@@ -152,7 +176,11 @@ async function decide(
     .where((eb) => eb.or([eb('admission_until', 'is', null), eb('admission_until', '<=', nowIso)]))
     .executeTakeFirst();
   if (claimed.numUpdatedRows === 0n) {
-    return { decision: 'deny', reason: DenyReason.admissionPending, message: 'an entry on this reservation is in progress' };
+    return {
+      decision: 'deny',
+      reason: DenyReason.admissionPending,
+      message: 'an entry on this reservation is in progress',
+    };
   }
   return {
     decision: 'allow',

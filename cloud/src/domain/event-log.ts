@@ -42,7 +42,11 @@ export async function appendEvents(
   return last;
 }
 
-export async function readEventsAfter(db: Kysely<Database>, afterSeq: number, limit: number): Promise<DomainEvent[]> {
+export async function readEventsAfter(
+  db: Kysely<Database>,
+  afterSeq: number,
+  limit: number,
+): Promise<DomainEvent[]> {
   const rows = await db
     .selectFrom('event_log')
     .selectAll()

@@ -29,7 +29,11 @@ export async function registerFacility(ctx: DomainContext, input: { name: string
 }
 
 async function requireFacility(db: Kysely<Database>, facilityId: string) {
-  const facility = await db.selectFrom('facilities').selectAll().where('id', '=', facilityId).executeTakeFirst();
+  const facility = await db
+    .selectFrom('facilities')
+    .selectAll()
+    .where('id', '=', facilityId)
+    .executeTakeFirst();
   if (!facility) throw notFound('facility', facilityId);
   return facility;
 }
@@ -37,13 +41,27 @@ async function requireFacility(db: Kysely<Database>, facilityId: string) {
 export async function getFacility(ctx: DomainContext, facilityId: string) {
   const facility = await requireFacility(ctx.db, facilityId);
   const [spaces, gates] = await Promise.all([
-    ctx.db.selectFrom('spaces').select(['id', 'label', 'floor', 'status']).where('facility_id', '=', facilityId).orderBy('label').execute(),
-    ctx.db.selectFrom('gates').select(['id', 'name', 'direction']).where('facility_id', '=', facilityId).orderBy('name').execute(),
+    ctx.db
+      .selectFrom('spaces')
+      .select(['id', 'label', 'floor', 'status'])
+      .where('facility_id', '=', facilityId)
+      .orderBy('label')
+      .execute(),
+    ctx.db
+      .selectFrom('gates')
+      .select(['id', 'name', 'direction'])
+      .where('facility_id', '=', facilityId)
+      .orderBy('name')
+      .execute(),
   ]);
   return { id: facility.id, name: facility.name, createdAt: facility.created_at, spaces, gates };
 }
 
-export async function addSpace(ctx: DomainContext, facilityId: string, input: { label: string; floor: string }) {
+export async function addSpace(
+  ctx: DomainContext,
+  facilityId: string,
+  input: { label: string; floor: string },
+) {
   try {
     return await commit(ctx, async (trx, now) => {
       await requireFacility(trx, facilityId);
@@ -72,7 +90,10 @@ export async function addSpace(ctx: DomainContext, facilityId: string, input: { 
     });
   } catch (error) {
     if (isUniqueViolation(error)) {
-      throw conflict('space_label_taken', `facility ${facilityId} already has a space labelled ${input.label}`);
+      throw conflict(
+        'space_label_taken',
+        `facility ${facilityId} already has a space labelled ${input.label}`,
+      );
     }
     throw error;
   }
@@ -122,7 +143,11 @@ export async function findGate(db: Kysely<Database>, gateId: string): Promise<Ga
 }
 
 /** The broker's login check for gates: the username is the gate id. */
-export async function verifyGateLogin(db: Kysely<Database>, username: string, password: string): Promise<boolean> {
+export async function verifyGateLogin(
+  db: Kysely<Database>,
+  username: string,
+  password: string,
+): Promise<boolean> {
   const gate = await findGate(db, username);
   return gate !== undefined && secretMatches(password, gate.secret_hash);
 }

@@ -11,7 +11,10 @@ describe('reservation hold expiry (domain rule 7)', () => {
 
   beforeEach(async () => {
     // Only time is faked; sqlite's callbacks and promises run for real.
-    vi.useFakeTimers({ toFake: ['Date', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'], now: Date.UTC(2026, 10, 24, 8) });
+    vi.useFakeTimers({
+      toFake: ['Date', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
+      now: Date.UTC(2026, 10, 24, 8),
+    });
     env = await domainContext({ reservationHoldMs: 15 * 60_000, admissionWindowMs: 60_000 });
   });
   afterEach(async () => {
@@ -30,7 +33,13 @@ describe('reservation hold expiry (domain rule 7)', () => {
   }
 
   const statusOf = async (id: string) =>
-    (await env.ctx.db.selectFrom('reservations').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status;
+    (
+      await env.ctx.db
+        .selectFrom('reservations')
+        .select('status')
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow()
+    ).status;
 
   it('expires an unused reservation after the hold, on the sweeper interval, and frees the space', async () => {
     const { space, reservation } = await setup();
@@ -45,9 +54,17 @@ describe('reservation hold expiry (domain rule 7)', () => {
     await vi.advanceTimersByTimeAsync(60_000 + 10_000);
     await expiry.idle();
     expect(await statusOf(reservation.id)).toBe('expired');
-    const row = await env.ctx.db.selectFrom('spaces').select('status').where('id', '=', space.id).executeTakeFirstOrThrow();
+    const row = await env.ctx.db
+      .selectFrom('spaces')
+      .select('status')
+      .where('id', '=', space.id)
+      .executeTakeFirstOrThrow();
     expect(row.status).toBe('available');
-    const events = await env.ctx.db.selectFrom('event_log').select('type').where('type', '=', 'ReservationExpired').execute();
+    const events = await env.ctx.db
+      .selectFrom('event_log')
+      .select('type')
+      .where('type', '=', 'ReservationExpired')
+      .execute();
     expect(events).toHaveLength(1);
     await expiry.stop();
   });
@@ -55,8 +72,16 @@ describe('reservation hold expiry (domain rule 7)', () => {
   it('denies entry on a hold that has run out even before the sweeper ran', async () => {
     const { gate } = await setup();
     await vi.advanceTimersByTimeAsync(16 * 60_000);
-    const gateRow = await env.ctx.db.selectFrom('gates').selectAll().where('id', '=', gate.id).executeTakeFirst();
-    const payload = JSON.stringify({ requestId: 'r1', credential: { kind: 'plate', value: '12가3456' }, at: new Date().toISOString() });
+    const gateRow = await env.ctx.db
+      .selectFrom('gates')
+      .selectAll()
+      .where('id', '=', gate.id)
+      .executeTakeFirst();
+    const payload = JSON.stringify({
+      requestId: 'r1',
+      credential: { kind: 'plate', value: '12가3456' },
+      at: new Date().toISOString(),
+    });
     const answer = await decideEntry(env.ctx, { gate: gateRow, gateId: gate.id, payload });
     expect(answer).toMatchObject({ decision: 'deny', reason: 'no_reservation' });
   });
@@ -64,8 +89,16 @@ describe('reservation hold expiry (domain rule 7)', () => {
   it('keeps a reservation whose car was just allowed in until its admission window closes', async () => {
     const { gate, reservation } = await setup();
     await vi.advanceTimersByTimeAsync(14 * 60_000 + 50_000);
-    const gateRow = await env.ctx.db.selectFrom('gates').selectAll().where('id', '=', gate.id).executeTakeFirst();
-    const payload = JSON.stringify({ requestId: 'r2', credential: { kind: 'plate', value: '12가3456' }, at: new Date().toISOString() });
+    const gateRow = await env.ctx.db
+      .selectFrom('gates')
+      .selectAll()
+      .where('id', '=', gate.id)
+      .executeTakeFirst();
+    const payload = JSON.stringify({
+      requestId: 'r2',
+      credential: { kind: 'plate', value: '12가3456' },
+      at: new Date().toISOString(),
+    });
     expect((await decideEntry(env.ctx, { gate: gateRow, gateId: gate.id, payload })).decision).toBe('allow');
     const expiry = new HoldExpiry(env.ctx, 10_000);
     await vi.advanceTimersByTimeAsync(30_000);

@@ -5,10 +5,10 @@
  * no open session, a Started without a reservation) are kept as anomalies, never dropped.
  */
 import {
+  describeZodError,
   type GateEvent,
   gateEventSchema,
   gateEventsPayloadSchema,
-  describeZodError,
   MAX_EVENTS_PAYLOAD_BYTES,
   normalizeCredential,
   parseJsonPayload,
@@ -36,7 +36,8 @@ export interface IngestResult {
 }
 
 const eventIdOf = (value: unknown): string | null => {
-  const id = typeof value === 'object' && value !== null ? (value as { eventId?: unknown }).eventId : undefined;
+  const id =
+    typeof value === 'object' && value !== null ? (value as { eventId?: unknown }).eventId : undefined;
   return typeof id === 'string' && id.length > 0 && id.length <= 64 ? id : null;
 };
 
@@ -56,7 +57,10 @@ export async function ingestGateEvents(
   for (const item of items) {
     const eventId = eventIdOf(item);
     const event = gateEventSchema.safeParse(item);
-    const cred = event.success && event.data.credential ? normalizeCredential(event.data.credential.kind, event.data.credential.value) : undefined;
+    const cred =
+      event.success && event.data.credential
+        ? normalizeCredential(event.data.credential.kind, event.data.credential.value)
+        : undefined;
     const problem = !event.success
       ? describeZodError(event.error)
       : cred && !cred.ok
@@ -77,10 +81,18 @@ export async function ingestGateEvents(
   return result;
 }
 
-async function applyOnce(ctx: DomainContext, gate: Gate, event: GateEvent): Promise<Outcome['outcome'] | 'duplicate'> {
+async function applyOnce(
+  ctx: DomainContext,
+  gate: Gate,
+  event: GateEvent,
+): Promise<Outcome['outcome'] | 'duplicate'> {
   try {
     return await commit(ctx, async (trx, now) => {
-      const seen = await trx.selectFrom('gate_events').select('event_id').where('event_id', '=', event.eventId).executeTakeFirst();
+      const seen = await trx
+        .selectFrom('gate_events')
+        .select('event_id')
+        .where('event_id', '=', event.eventId)
+        .executeTakeFirst();
       if (seen) return { result: 'duplicate' as const, events: [] };
       const outcome = await dispatch(trx, gate, event, now);
       await trx
@@ -107,7 +119,13 @@ async function applyOnce(ctx: DomainContext, gate: Gate, event: GateEvent): Prom
           aggregateType: 'gate_event',
           aggregateId: event.eventId,
           facilityId: gate.facility_id,
-          data: { anomaly: outcome.anomaly, gateId: gate.id, eventType: event.type, credential: event.credential ?? null, at: event.at },
+          data: {
+            anomaly: outcome.anomaly,
+            gateId: gate.id,
+            eventType: event.type,
+            credential: event.credential ?? null,
+            at: event.at,
+          },
         });
       }
       return { result: outcome.outcome, events };
@@ -174,7 +192,9 @@ async function onStarted(trx: Trx, gate: Gate, event: GateEvent, cred: Cred, now
   const found = await candidates.orderBy('created_at').execute();
   // The reservation this gate just admitted, else the one made for this plate, else the oldest.
   const reservation =
-    found.find((r) => r.admission_gate_id === gate.id) ?? found.find((r) => r.plate === cred.value) ?? found[0];
+    found.find((r) => r.admission_gate_id === gate.id) ??
+    found.find((r) => r.plate === cred.value) ??
+    found[0];
   const opened = await openSession(trx, gate, event, cred, memberId, reservation, now);
   const events = [...opened.events];
   // An Ended for this car that arrived before its Started (another gate's outbox drained first).
@@ -190,8 +210,20 @@ async function onStarted(trx: Trx, gate: Gate, event: GateEvent, cred: Cred, now
     .orderBy('occurred_at')
     .executeTakeFirst();
   if (early) {
-    const exitGate = await trx.selectFrom('gates').selectAll().where('id', '=', early.gate_id).executeTakeFirstOrThrow();
-    events.push(...(await closeSession(trx, opened.session, exitGate, { eventId: early.event_id, at: early.occurred_at }, now)));
+    const exitGate = await trx
+      .selectFrom('gates')
+      .selectAll()
+      .where('id', '=', early.gate_id)
+      .executeTakeFirstOrThrow();
+    events.push(
+      ...(await closeSession(
+        trx,
+        opened.session,
+        exitGate,
+        { eventId: early.event_id, at: early.occurred_at },
+        now,
+      )),
+    );
     await trx
       .updateTable('gate_events')
       .set({ outcome: 'applied', anomaly: 'ended_before_started_reconciled' })

@@ -54,7 +54,11 @@ export async function registerMember(ctx: DomainContext, input: NewMember) {
 }
 
 export async function memberIdByToken(db: Kysely<Database>, token: string): Promise<string | null> {
-  const row = await db.selectFrom('members').select('id').where('token_hash', '=', hashSecret(token)).executeTakeFirst();
+  const row = await db
+    .selectFrom('members')
+    .select('id')
+    .where('token_hash', '=', hashSecret(token))
+    .executeTakeFirst();
   return row?.id ?? null;
 }
 
@@ -74,10 +78,18 @@ export async function memberIdByCredential(
 
 /** "Checking a member": who they are, what they hold, whether a car of theirs is inside. */
 export async function getMember(ctx: DomainContext, memberId: string) {
-  const member = await ctx.db.selectFrom('members').select(['id', 'name', 'created_at']).where('id', '=', memberId).executeTakeFirst();
+  const member = await ctx.db
+    .selectFrom('members')
+    .select(['id', 'name', 'created_at'])
+    .where('id', '=', memberId)
+    .executeTakeFirst();
   if (!member) throw notFound('member', memberId);
   const [credentials, reservations, sessions] = await Promise.all([
-    ctx.db.selectFrom('member_credentials').select(['kind', 'value']).where('member_id', '=', memberId).execute(),
+    ctx.db
+      .selectFrom('member_credentials')
+      .select(['kind', 'value'])
+      .where('member_id', '=', memberId)
+      .execute(),
     ctx.db
       .selectFrom('reservations')
       .select(['id', 'space_id', 'facility_id', 'plate', 'status', 'hold_until', 'created_at'])
@@ -106,6 +118,12 @@ export async function getMember(ctx: DomainContext, memberId: string) {
       status: r.status,
       holdUntil: r.hold_until,
     })),
-    openSessions: sessions.map((s) => ({ id: s.id, facilityId: s.facility_id, spaceId: s.space_id, plate: s.plate, startedAt: s.started_at })),
+    openSessions: sessions.map((s) => ({
+      id: s.id,
+      facilityId: s.facility_id,
+      spaceId: s.space_id,
+      plate: s.plate,
+      startedAt: s.started_at,
+    })),
   };
 }

@@ -31,10 +31,17 @@ export function presentReservation(r: Reservation) {
   };
 }
 
-export async function reserve(ctx: DomainContext, input: { memberId: string; spaceId: string; plate: string }) {
+export async function reserve(
+  ctx: DomainContext,
+  input: { memberId: string; spaceId: string; plate: string },
+) {
   try {
     return await commit(ctx, async (trx, now) => {
-      const space = await trx.selectFrom('spaces').selectAll().where('id', '=', input.spaceId).executeTakeFirst();
+      const space = await trx
+        .selectFrom('spaces')
+        .selectAll()
+        .where('id', '=', input.spaceId)
+        .executeTakeFirst();
       if (!space) throw notFound('space', input.spaceId);
       const owner = await trx
         .selectFrom('member_credentials')
@@ -60,7 +67,8 @@ export async function reserve(ctx: DomainContext, input: { memberId: string; spa
         .where('plate', '=', input.plate)
         .where('status', 'in', ['reserved', 'in_use'])
         .executeTakeFirst();
-      if (live) throw conflict('plate_has_reservation', `plate ${input.plate} already holds reservation ${live.id}`);
+      if (live)
+        throw conflict('plate_has_reservation', `plate ${input.plate} already holds reservation ${live.id}`);
 
       const reservation: Reservation = {
         id: newId('res'),
@@ -97,7 +105,8 @@ export async function reserve(ctx: DomainContext, input: { memberId: string; spa
     });
   } catch (error) {
     // The partial unique indexes caught a race the checks above could not see (PostgreSQL, READ COMMITTED).
-    if (isUniqueViolation(error)) throw conflict('space_unavailable', 'the space or the plate is already reserved');
+    if (isUniqueViolation(error))
+      throw conflict('space_unavailable', 'the space or the plate is already reserved');
     throw error;
   }
 }
@@ -105,7 +114,8 @@ export async function reserve(ctx: DomainContext, input: { memberId: string; spa
 export async function getReservation(ctx: DomainContext, id: string, actor: Actor) {
   const r = await ctx.db.selectFrom('reservations').selectAll().where('id', '=', id).executeTakeFirst();
   if (!r) throw notFound('reservation', id);
-  if (actor.role === 'member' && actor.memberId !== r.member_id) throw forbidden('this reservation is another member’s');
+  if (actor.role === 'member' && actor.memberId !== r.member_id)
+    throw forbidden('this reservation is another member’s');
   return presentReservation(r);
 }
 
@@ -143,14 +153,21 @@ async function release(
 
 export async function cancel(ctx: DomainContext, reservationId: string, actor: Actor) {
   return commit(ctx, async (trx, now) => {
-    const r = await trx.selectFrom('reservations').selectAll().where('id', '=', reservationId).executeTakeFirst();
+    const r = await trx
+      .selectFrom('reservations')
+      .selectAll()
+      .where('id', '=', reservationId)
+      .executeTakeFirst();
     if (!r) throw notFound('reservation', reservationId);
     if (actor.role === 'member' && actor.memberId !== r.member_id) {
       throw forbidden('only the member who holds a reservation, or an operator, can cancel it');
     }
     const events = r.status === 'reserved' ? await release(trx, r, 'canceled', now, { by: actor.role }) : [];
     if (events.length === 0) {
-      throw conflict('not_cancellable', `reservation ${r.id} is ${r.status}; only a reserved one can be canceled`);
+      throw conflict(
+        'not_cancellable',
+        `reservation ${r.id} is ${r.status}; only a reserved one can be canceled`,
+      );
     }
     return { result: { id: r.id, status: 'canceled' as const }, events };
   });

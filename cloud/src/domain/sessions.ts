@@ -12,13 +12,20 @@ export interface Cred {
 }
 
 /** The open session of the car this credential identifies; a plate also matches a session opened by tag. */
-export async function findOpenSession(trx: Trx, cred: Cred, facilityId?: string): Promise<ParkingSession | undefined> {
+export async function findOpenSession(
+  trx: Trx,
+  cred: Cred,
+  facilityId?: string,
+): Promise<ParkingSession | undefined> {
   let query = trx.selectFrom('parking_sessions').selectAll().where('status', '=', 'open');
   if (facilityId) query = query.where('facility_id', '=', facilityId);
   const direct = await query
     .where((eb) =>
       cred.kind === 'plate'
-        ? eb.or([eb('plate', '=', cred.value), eb.and([eb('credential_kind', '=', 'plate'), eb('credential_value', '=', cred.value)])])
+        ? eb.or([
+            eb('plate', '=', cred.value),
+            eb.and([eb('credential_kind', '=', 'plate'), eb('credential_value', '=', cred.value)]),
+          ])
         : eb.and([eb('credential_kind', '=', 'rfid'), eb('credential_value', '=', cred.value)]),
     )
     .orderBy('started_at')

@@ -36,7 +36,9 @@ export class AuthResponder {
     const response = await decideEntry(this.ctx, { gate, gateId, payload });
     this.counters.inc(`auth.${response.decision}`);
     if (response.decision === 'deny') this.counters.inc(`auth.deny.${response.reason}`);
-    this.ctx.log.debug(() => `gate ${gateId} request ${response.requestId}: ${response.decision} (${response.reason})`);
+    this.ctx.log.debug(
+      () => `gate ${gateId} request ${response.requestId}: ${response.decision} (${response.reason})`,
+    );
     try {
       await this.mqtt.publish(topics.authResponse(gateId), JSON.stringify(response), { qos: 1 });
     } catch (error) {

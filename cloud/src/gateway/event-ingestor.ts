@@ -49,8 +49,10 @@ export class EventIngestor {
       this.counters.inc('events.rejected', result.rejected.length);
       this.counters.inc('events.unreadable', result.unreadable);
       this.counters.inc('events.anomalies', result.anomalies);
-      if (result.unreadable > 0) this.ctx.log.warn(`gate ${gateId} sent ${result.unreadable} unreadable event(s)`);
-      for (const r of result.rejected) this.ctx.log.warn(`gate ${gateId} event ${r.eventId} rejected: ${r.error}`);
+      if (result.unreadable > 0)
+        this.ctx.log.warn(`gate ${gateId} sent ${result.unreadable} unreadable event(s)`);
+      for (const r of result.rejected)
+        this.ctx.log.warn(`gate ${gateId} event ${r.eventId} rejected: ${r.error}`);
       if (result.acked.length === 0 && result.rejected.length === 0) return;
       const ack: EventsAck = { eventIds: result.acked };
       if (result.rejected.length > 0) ack.rejected = result.rejected;

@@ -17,7 +17,9 @@ export interface Readiness {
 export function createHttpApp(ctx: DomainContext, options: { operatorToken: string; readiness: Readiness }) {
   const app = new Hono<Env>();
   app.onError(errorHandler(ctx.log.child('http')));
-  app.notFound((c) => c.json(errorBody('route_not_found', `${c.req.method} ${c.req.path} is not an API route`), 404));
+  app.notFound((c) =>
+    c.json(errorBody('route_not_found', `${c.req.method} ${c.req.path} is not an API route`), 404),
+  );
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {

@@ -16,7 +16,8 @@ export function errorHandler(log: Logger) {
       return c.json(errorBody(err.code, err.message), err.status as ContentfulStatusCode);
     }
     if (err instanceof HTTPException) {
-      const code = err.status === 413 ? 'payload_too_large' : err.status === 401 ? 'unauthorized' : 'bad_request';
+      const code =
+        err.status === 413 ? 'payload_too_large' : err.status === 401 ? 'unauthorized' : 'bad_request';
       return c.json(errorBody(code, err.message || code), err.status);
     }
     log.error(`${c.req.method} ${c.req.path} failed`, err);

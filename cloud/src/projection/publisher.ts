@@ -66,7 +66,9 @@ export class EventPublisher {
       if (events.length === 0) break;
       try {
         // mqtt.js writes in call order, so concurrent publishes keep sequence order on the wire.
-        await Promise.all(events.map((e) => sink.publish(topics.domainEvent(e.type), JSON.stringify(e), { qos: 1 })));
+        await Promise.all(
+          events.map((e) => sink.publish(topics.domainEvent(e.type), JSON.stringify(e), { qos: 1 })),
+        );
       } catch (error) {
         log.warn(`publishing domain events after seq ${from} stopped; will resume on reconnect`, error);
         break;

@@ -72,7 +72,12 @@ async function apply(trx: Transaction<Database>, event: DomainEvent): Promise<vo
       if (!s(data, 'spaceId')) return;
       await trx
         .updateTable('schedule_spaces')
-        .set({ status: 'occupied', session_id: s(data, 'sessionId'), occupied_since: s(data, 'at'), last_seq: event.seq })
+        .set({
+          status: 'occupied',
+          session_id: s(data, 'sessionId'),
+          occupied_since: s(data, 'at'),
+          last_seq: event.seq,
+        })
         .where('space_id', '=', s(data, 'spaceId') ?? '')
         .execute();
       return;

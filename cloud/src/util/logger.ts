@@ -23,7 +23,9 @@ export interface LogSink {
 
 const stderrSink: LogSink = {
   write(level, namespace, message) {
-    process.stderr.write(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${namespace}: ${message}\n`);
+    process.stderr.write(
+      `${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${namespace}: ${message}\n`,
+    );
   },
 };
 

@@ -24,20 +24,45 @@ describe('event ingestion', () => {
   const db = () => t.cloud.ctx.db;
   const reserveFor = async (name: string, plate: string, spaceIndex: number) => {
     const m = await t.api.member(name, [plate]);
-    const r = await t.api.expect(201, 'POST', '/api/reservations', { spaceId: site.spaces[spaceIndex].id, plate }, m.token);
+    const r = await t.api.expect(
+      201,
+      'POST',
+      '/api/reservations',
+      { spaceId: site.spaces[spaceIndex].id, plate },
+      m.token,
+    );
     return { member: m, reservation: r };
   };
 
   it('applies a repeated Started once and acks every delivery', async () => {
     const { reservation } = await reserveFor('Once', '10OK100', 0);
     const started = event('Started', { kind: 'plate', value: '10OK100' });
-    const seqBefore = (await db().selectFrom('event_log').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n;
-    for (let i = 0; i < 3; i++) expect((await entry.sendEvents(started, started.eventId)).eventIds).toEqual([started.eventId]);
-    const sessions = await db().selectFrom('parking_sessions').selectAll().where('reservation_id', '=', reservation.id).execute();
+    const seqBefore = (
+      await db()
+        .selectFrom('event_log')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n;
+    for (let i = 0; i < 3; i++)
+      expect((await entry.sendEvents(started, started.eventId)).eventIds).toEqual([started.eventId]);
+    const sessions = await db()
+      .selectFrom('parking_sessions')
+      .selectAll()
+      .where('reservation_id', '=', reservation.id)
+      .execute();
     expect(sessions).toHaveLength(1);
-    const started_ = await db().selectFrom('event_log').select('type').where('type', '=', 'ParkingStarted').execute();
+    const started_ = await db()
+      .selectFrom('event_log')
+      .select('type')
+      .where('type', '=', 'ParkingStarted')
+      .execute();
     expect(started_).toHaveLength(1);
-    const seqAfter = (await db().selectFrom('event_log').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n;
+    const seqAfter = (
+      await db()
+        .selectFrom('event_log')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n;
     expect(Number(seqAfter) - Number(seqBefore)).toBe(1);
   });
 
@@ -47,21 +72,39 @@ describe('event ingestion', () => {
     const denied = event('Denied', { kind: 'plate', value: '77NO777' }, { reason: 'unknown_credential' });
     const ack = await entry.sendEvents({ events: [s, denied] }, s.eventId);
     expect(ack.eventIds).toEqual([s.eventId, denied.eventId]);
-    const rows = await db().selectFrom('gate_events').select(['event_id', 'outcome']).where('event_id', 'in', [s.eventId, denied.eventId]).execute();
-    expect(Object.fromEntries(rows.map((r) => [r.event_id, r.outcome]))).toEqual({ [s.eventId]: 'applied', [denied.eventId]: 'recorded' });
+    const rows = await db()
+      .selectFrom('gate_events')
+      .select(['event_id', 'outcome'])
+      .where('event_id', 'in', [s.eventId, denied.eventId])
+      .execute();
+    expect(Object.fromEntries(rows.map((r) => [r.event_id, r.outcome]))).toEqual({
+      [s.eventId]: 'applied',
+      [denied.eventId]: 'recorded',
+    });
   });
 
   it('rejects invalid events by id, survives garbage, and changes nothing', async () => {
-    const before = await db().selectFrom('event_log').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
-    const ack = await entry.sendEvents({ events: [{ eventId: 'bad-1', type: 'Started', at: 'not-a-time' }] }, 'bad-1');
+    const before = await db()
+      .selectFrom('event_log')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
+    const ack = await entry.sendEvents(
+      { events: [{ eventId: 'bad-1', type: 'Started', at: 'not-a-time' }] },
+      'bad-1',
+    );
     expect(ack.eventIds).toEqual([]);
     expect(ack.rejected?.[0]).toMatchObject({ eventId: 'bad-1', error: expect.any(String) });
     await entry.client.publishAsync(`parking/gates/${entry.gateId}/events`, '{{{{', { qos: 1 });
-    await entry.client.publishAsync(`parking/gates/${entry.gateId}/events`, Buffer.alloc(300_000, 65), { qos: 1 });
+    await entry.client.publishAsync(`parking/gates/${entry.gateId}/events`, Buffer.alloc(300_000, 65), {
+      qos: 1,
+    });
     // Still serving: a valid event after the garbage is applied.
     const denied = event('Denied', { kind: 'plate', value: '88GG888' });
     expect((await entry.sendEvents(denied, denied.eventId)).eventIds).toEqual([denied.eventId]);
-    const after = await db().selectFrom('event_log').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const after = await db()
+      .selectFrom('event_log')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(after.n) - Number(before.n)).toBe(1);
     expect(t.cloud.counters.get('events.unreadable')).toBeGreaterThanOrEqual(2);
   });
@@ -71,16 +114,32 @@ describe('event ingestion', () => {
     const enteredAt = new Date(Date.now() - 60_000).toISOString();
     const ended = event('Ended', { kind: 'plate', value: '30LT300' }, { at: new Date().toISOString() });
     expect((await exit.sendEvents(ended, ended.eventId)).eventIds).toEqual([ended.eventId]);
-    const anomaly = await db().selectFrom('gate_events').selectAll().where('event_id', '=', ended.eventId).executeTakeFirstOrThrow();
+    const anomaly = await db()
+      .selectFrom('gate_events')
+      .selectAll()
+      .where('event_id', '=', ended.eventId)
+      .executeTakeFirstOrThrow();
     expect(anomaly).toMatchObject({ outcome: 'anomaly', anomaly: 'ended_without_session' });
 
     const started = event('Started', { kind: 'plate', value: '30LT300' }, { at: enteredAt });
     await entry.sendEvents(started, started.eventId);
-    const r = await db().selectFrom('reservations').select('status').where('id', '=', reservation.id).executeTakeFirstOrThrow();
+    const r = await db()
+      .selectFrom('reservations')
+      .select('status')
+      .where('id', '=', reservation.id)
+      .executeTakeFirstOrThrow();
     expect(r.status).toBe('completed');
-    const space = await db().selectFrom('spaces').select('status').where('id', '=', site.spaces[2].id).executeTakeFirstOrThrow();
+    const space = await db()
+      .selectFrom('spaces')
+      .select('status')
+      .where('id', '=', site.spaces[2].id)
+      .executeTakeFirstOrThrow();
     expect(space.status).toBe('available');
-    const reconciled = await db().selectFrom('gate_events').selectAll().where('event_id', '=', ended.eventId).executeTakeFirstOrThrow();
+    const reconciled = await db()
+      .selectFrom('gate_events')
+      .selectAll()
+      .where('event_id', '=', ended.eventId)
+      .executeTakeFirstOrThrow();
     expect(reconciled.outcome).toBe('applied');
   });
 
@@ -88,12 +147,21 @@ describe('event ingestion', () => {
     await t.api.member('Walk-in', ['40WK400']);
     const started = event('Started', { kind: 'plate', value: '40WK400' });
     await entry.sendEvents(started, started.eventId);
-    const row = await db().selectFrom('gate_events').selectAll().where('event_id', '=', started.eventId).executeTakeFirstOrThrow();
+    const row = await db()
+      .selectFrom('gate_events')
+      .selectAll()
+      .where('event_id', '=', started.eventId)
+      .executeTakeFirstOrThrow();
     expect(row).toMatchObject({ outcome: 'anomaly', anomaly: 'started_without_reservation' });
     expect((await entry.authorize({ kind: 'plate', value: '40WK400' })).reason).toBe('already_inside');
     const ended = event('Ended', { kind: 'plate', value: '40WK400' });
     await exit.sendEvents(ended, ended.eventId);
-    const open = await db().selectFrom('parking_sessions').select('id').where('plate', '=', '40WK400').where('status', '=', 'open').execute();
+    const open = await db()
+      .selectFrom('parking_sessions')
+      .select('id')
+      .where('plate', '=', '40WK400')
+      .where('status', '=', 'open')
+      .execute();
     expect(open).toHaveLength(0);
   });
 
@@ -101,7 +169,11 @@ describe('event ingestion', () => {
     const { reservation } = await reserveFor('Backs away', '50BA500', 3);
     expect((await entry.authorize({ kind: 'plate', value: '50BA500' })).decision).toBe('allow');
     expect((await entry.authorize({ kind: 'plate', value: '50BA500' })).reason).toBe('admission_pending');
-    const aborted = event('EntryAborted', { kind: 'plate', value: '50BA500' }, { reservationId: reservation.id });
+    const aborted = event(
+      'EntryAborted',
+      { kind: 'plate', value: '50BA500' },
+      { reservationId: reservation.id },
+    );
     await entry.sendEvents(aborted, aborted.eventId);
     expect((await entry.authorize({ kind: 'plate', value: '50BA500' })).decision).toBe('allow');
   });

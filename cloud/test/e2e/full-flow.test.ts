@@ -35,24 +35,44 @@ describe('cloud end to end', () => {
   it('admits a member with a reservation and lets the car out (Korean plate, end to end)', async () => {
     const member = await t.api.member('Kim Minji', ['12가 3456']);
     const space = site.spaces[0];
-    const reservation = await t.api.expect(201, 'POST', '/api/reservations', { spaceId: space.id, plate: '12가-3456' }, member.token);
+    const reservation = await t.api.expect(
+      201,
+      'POST',
+      '/api/reservations',
+      { spaceId: space.id, plate: '12가-3456' },
+      member.token,
+    );
     expect(reservation).toMatchObject({ status: 'reserved', plate: '12가3456', spaceId: space.id });
 
     const allow = await entry.authorize({ kind: 'plate', value: '12가3456' });
-    expect(allow).toMatchObject({ decision: 'allow', reason: 'reservation_active', reservationId: reservation.id, spaceId: space.id });
+    expect(allow).toMatchObject({
+      decision: 'allow',
+      reason: 'reservation_active',
+      reservationId: reservation.id,
+      spaceId: space.id,
+    });
 
     const started = event('Started', { kind: 'plate', value: '12가3456' }, { reservationId: reservation.id });
     const ack = await entry.sendEvents(started, started.eventId);
     expect(ack.eventIds).toEqual([started.eventId]);
 
     let view = await schedule();
-    expect(view.spaces.find((s: { id: string }) => s.id === space.id)).toMatchObject({ status: 'occupied', plate: '12가3456' });
+    expect(view.spaces.find((s: { id: string }) => s.id === space.id)).toMatchObject({
+      status: 'occupied',
+      plate: '12가3456',
+    });
 
     const ended = event('Ended', { kind: 'plate', value: '12가3456' });
     expect((await exit.sendEvents(ended, ended.eventId)).eventIds).toEqual([ended.eventId]);
     view = await schedule();
     expect(view.spaces.find((s: { id: string }) => s.id === space.id)).toMatchObject({ status: 'available' });
-    const after = await t.api.expect(200, 'GET', `/api/reservations/${reservation.id}`, undefined, member.token);
+    const after = await t.api.expect(
+      200,
+      'GET',
+      `/api/reservations/${reservation.id}`,
+      undefined,
+      member.token,
+    );
     expect(after.status).toBe('completed');
   });
 
@@ -64,17 +84,38 @@ describe('cloud end to end', () => {
 
     // A second facility for wrong_facility.
     const other = await t.api.expect(201, 'POST', '/api/facilities', { name: 'Harbour Lot' });
-    const otherSpace = await t.api.expect(201, 'POST', `/api/facilities/${other.id}/spaces`, { label: 'H-1', floor: 0 });
-    await t.api.expect(201, 'POST', '/api/reservations', { spaceId: otherSpace.id, plate: '22BB222' }, elsewhere.token);
+    const otherSpace = await t.api.expect(201, 'POST', `/api/facilities/${other.id}/spaces`, {
+      label: 'H-1',
+      floor: 0,
+    });
+    await t.api.expect(
+      201,
+      'POST',
+      '/api/reservations',
+      { spaceId: otherSpace.id, plate: '22BB222' },
+      elsewhere.token,
+    );
 
     // already_inside: reserved, admitted, Started.
-    const r1 = await t.api.expect(201, 'POST', '/api/reservations', { spaceId: site.spaces[1].id, plate: '11AA111' }, inside.token);
+    const r1 = await t.api.expect(
+      201,
+      'POST',
+      '/api/reservations',
+      { spaceId: site.spaces[1].id, plate: '11AA111' },
+      inside.token,
+    );
     expect((await entry.authorize({ kind: 'rfid', value: '0a1b2c3d4e' })).decision).toBe('allow');
     const s1 = event('Started', { kind: 'rfid', value: '0A1B2C3D4E' }, { reservationId: r1.id });
     await entry.sendEvents(s1, s1.eventId);
 
     // admission_pending: allowed once, no Started yet.
-    await t.api.expect(201, 'POST', '/api/reservations', { spaceId: site.spaces[2].id, plate: '33CC333' }, pending.token);
+    await t.api.expect(
+      201,
+      'POST',
+      '/api/reservations',
+      { spaceId: site.spaces[2].id, plate: '33CC333' },
+      pending.token,
+    );
     expect((await entry.authorize({ kind: 'plate', value: '33CC333' })).decision).toBe('allow');
 
     const cases: [TestGate, unknown, string][] = [
@@ -93,9 +134,26 @@ describe('cloud end to end', () => {
 
     const malformed = [
       ['not json at all', ''],
-      [JSON.stringify({ requestId: 'm-1', credential: { kind: 'iris', value: 'x' }, at: new Date().toISOString() }), 'm-1'],
-      [JSON.stringify({ requestId: 'm-2', credential: { kind: 'plate', value: '!!!' }, at: new Date().toISOString() }), 'm-2'],
-      [JSON.stringify({ requestId: 'm-3', credential: { kind: 'plate', value: 'AB12' }, at: 'yesterday' }), 'm-3'],
+      [
+        JSON.stringify({
+          requestId: 'm-1',
+          credential: { kind: 'iris', value: 'x' },
+          at: new Date().toISOString(),
+        }),
+        'm-1',
+      ],
+      [
+        JSON.stringify({
+          requestId: 'm-2',
+          credential: { kind: 'plate', value: '!!!' },
+          at: new Date().toISOString(),
+        }),
+        'm-2',
+      ],
+      [
+        JSON.stringify({ requestId: 'm-3', credential: { kind: 'plate', value: 'AB12' }, at: 'yesterday' }),
+        'm-3',
+      ],
       [JSON.stringify({ requestId: 'm-4', pad: 'x'.repeat(8000) }), ''],
     ] as const;
     for (const [payload, requestId] of malformed) {

@@ -38,57 +38,102 @@ describe('HTTP errors', () => {
     for (const c of cases) {
       const res = await t.api.call('POST', c.path, c);
       expect({ path: c.path, status: res.status }).toEqual({ path: c.path, status: 400 });
-      expect(res.body).toMatchObject({ error: expect.stringMatching(/malformed_json|validation_failed/), message: expect.any(String) });
+      expect(res.body).toMatchObject({
+        error: expect.stringMatching(/malformed_json|validation_failed/),
+        message: expect.any(String),
+      });
     }
-    const bad = await t.api.call('POST', '/api/reservations', { token: alice.token, body: { spaceId: site.spaces[0].id, plate: 'B0B' } });
+    const bad = await t.api.call('POST', '/api/reservations', {
+      token: alice.token,
+      body: { spaceId: site.spaces[0].id, plate: 'B0B' },
+    });
     expect(bad).toMatchObject({ status: 400, body: { error: 'unknown_plate' } });
     const noFacility = await t.api.call('GET', '/api/schedule');
     expect(noFacility.status).toBe(400);
   });
 
   it('403 when a member acts on what is not theirs or on operator calls', async () => {
-    const r = await t.api.expect(201, 'POST', '/api/reservations', { spaceId: site.spaces[0].id, plate: 'AL1CE' }, alice.token);
-    expect((await t.api.call('POST', `/api/reservations/${r.id}/cancel`, { token: bob.token })).status).toBe(403);
+    const r = await t.api.expect(
+      201,
+      'POST',
+      '/api/reservations',
+      { spaceId: site.spaces[0].id, plate: 'AL1CE' },
+      alice.token,
+    );
+    expect((await t.api.call('POST', `/api/reservations/${r.id}/cancel`, { token: bob.token })).status).toBe(
+      403,
+    );
     expect((await t.api.call('GET', `/api/reservations/${r.id}`, { token: bob.token })).status).toBe(403);
-    expect((await t.api.call('POST', '/api/facilities', { token: bob.token, body: { name: 'x' } })).status).toBe(403);
+    expect(
+      (await t.api.call('POST', '/api/facilities', { token: bob.token, body: { name: 'x' } })).status,
+    ).toBe(403);
     expect((await t.api.call('GET', `/api/members/${alice.id}`, { token: bob.token })).status).toBe(403);
     const self = await t.api.call('GET', `/api/members/${alice.id}`, { token: alice.token });
-    expect(self).toMatchObject({ status: 200, body: { plates: ['AL1CE'], activeReservations: [{ id: r.id }] } });
+    expect(self).toMatchObject({
+      status: 200,
+      body: { plates: ['AL1CE'], activeReservations: [{ id: r.id }] },
+    });
     // The reservation is untouched by the refused cancel.
-    expect((await t.api.call('GET', `/api/reservations/${r.id}`, { token: alice.token })).body.status).toBe('reserved');
+    expect((await t.api.call('GET', `/api/reservations/${r.id}`, { token: alice.token })).body.status).toBe(
+      'reserved',
+    );
   });
 
   it('404 for what does not exist', async () => {
-    expect((await t.api.call('POST', '/api/facilities/fac_nope/spaces', { body: { label: 'Z', floor: 1 } })).body.error).toBe(
-      'facility_not_found',
-    );
+    expect(
+      (await t.api.call('POST', '/api/facilities/fac_nope/spaces', { body: { label: 'Z', floor: 1 } })).body
+        .error,
+    ).toBe('facility_not_found');
     expect((await t.api.call('POST', '/api/reservations/res_nope/cancel')).status).toBe(404);
-    expect((await t.api.call('POST', '/api/reservations', { token: bob.token, body: { spaceId: 'spc_nope', plate: 'B0B' } })).status).toBe(404);
+    expect(
+      (
+        await t.api.call('POST', '/api/reservations', {
+          token: bob.token,
+          body: { spaceId: 'spc_nope', plate: 'B0B' },
+        })
+      ).status,
+    ).toBe(404);
     expect((await t.api.call('GET', '/api/schedule?facilityId=fac_nope')).status).toBe(404);
     expect((await t.api.call('GET', '/api/nothing-here')).status).toBe(404);
   });
 
   it('409 for a taken space, a taken label, a taken plate and a reservation that cannot be cancelled', async () => {
-    const taken = await t.api.call('POST', '/api/reservations', { token: bob.token, body: { spaceId: site.spaces[0].id, plate: 'B0B' } });
+    const taken = await t.api.call('POST', '/api/reservations', {
+      token: bob.token,
+      body: { spaceId: site.spaces[0].id, plate: 'B0B' },
+    });
     expect(taken).toMatchObject({ status: 409, body: { error: 'space_unavailable' } });
-    const label = await t.api.call('POST', `/api/facilities/${site.facility.id}/spaces`, { body: { label: 'E-1', floor: 1 } });
+    const label = await t.api.call('POST', `/api/facilities/${site.facility.id}/spaces`, {
+      body: { label: 'E-1', floor: 1 },
+    });
     expect(label).toMatchObject({ status: 409, body: { error: 'space_label_taken' } });
     const plate = await t.api.call('POST', '/api/members', { body: { name: 'Copy', plates: ['al-1ce'] } });
     expect(plate).toMatchObject({ status: 409, body: { error: 'credential_taken' } });
-    const r = await t.api.expect(201, 'POST', '/api/reservations', { spaceId: site.spaces[1].id, plate: 'B0B' }, bob.token);
+    const r = await t.api.expect(
+      201,
+      'POST',
+      '/api/reservations',
+      { spaceId: site.spaces[1].id, plate: 'B0B' },
+      bob.token,
+    );
     await t.api.expect(200, 'POST', `/api/reservations/${r.id}/cancel`, undefined, bob.token);
     const again = await t.api.call('POST', `/api/reservations/${r.id}/cancel`, { token: bob.token });
     expect(again).toMatchObject({ status: 409, body: { error: 'not_cancellable' } });
   });
 
   it('413 for a body over the limit', async () => {
-    const res = await t.api.call('POST', '/api/facilities', { rawBody: JSON.stringify({ name: 'x'.repeat(100_000) }) });
+    const res = await t.api.call('POST', '/api/facilities', {
+      rawBody: JSON.stringify({ name: 'x'.repeat(100_000) }),
+    });
     expect(res.status).toBe(413);
     expect(res.body.error).toBe('payload_too_large');
   });
 
   it('health and readiness', async () => {
-    expect(await t.api.call('GET', '/healthz', { token: null })).toMatchObject({ status: 200, body: { status: 'ok' } });
+    expect(await t.api.call('GET', '/healthz', { token: null })).toMatchObject({
+      status: 200,
+      body: { status: 'ok' },
+    });
     expect(await t.api.call('GET', '/readyz', { token: null })).toMatchObject({
       status: 200,
       body: { status: 'ready', checks: { database: true, broker: true } },

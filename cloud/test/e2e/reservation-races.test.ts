@@ -11,7 +11,8 @@ describe('first come, first served', () => {
     t = await startTestCloud();
     site = await t.api.seedFacility(['R-1', 'R-2', 'R-3']);
     members = [];
-    for (let i = 0; i < 200; i++) members.push(await t.api.member(`Racer ${i}`, [`${String(i).padStart(3, '0')}RC${i % 10}`]));
+    for (let i = 0; i < 200; i++)
+      members.push(await t.api.member(`Racer ${i}`, [`${String(i).padStart(3, '0')}RC${i % 10}`]));
   });
 
   afterAll(async () => t?.close());
@@ -20,7 +21,10 @@ describe('first come, first served', () => {
     const space = site.spaces[0];
     const results = await Promise.all(
       members.map((m) =>
-        t.api.call('POST', '/api/reservations', { token: m.token, body: { spaceId: space.id, plate: m.plates[0] } }),
+        t.api.call('POST', '/api/reservations', {
+          token: m.token,
+          body: { spaceId: space.id, plate: m.plates[0] },
+        }),
       ),
     );
     const won = results.filter((r) => r.status === 201);
@@ -44,34 +48,67 @@ describe('first come, first served', () => {
     const holder = members[0]!;
     // members[0] may hold R-1 from the test above; give R-2 to a member who holds nothing.
     const owner = members.find((m) => m !== holder) as (typeof members)[number];
-    const free = await t.cloud.ctx.db.selectFrom('reservations').select('member_id').where('status', '=', 'reserved').execute();
+    const free = await t.cloud.ctx.db
+      .selectFrom('reservations')
+      .select('member_id')
+      .where('status', '=', 'reserved')
+      .execute();
     const busy = new Set(free.map((r) => r.member_id));
     const idle = members.filter((m) => !busy.has(m.id));
     const first = idle[0] ?? owner;
-    const reservation = await t.api.expect(201, 'POST', '/api/reservations', { spaceId: space.id, plate: first.plates[0] }, first.token);
+    const reservation = await t.api.expect(
+      201,
+      'POST',
+      '/api/reservations',
+      { spaceId: space.id, plate: first.plates[0] },
+      first.token,
+    );
     const racers = idle.slice(1, 101);
     const [cancel, ...reserves] = await Promise.all([
       t.api.call('POST', `/api/reservations/${reservation.id}/cancel`, { token: first.token }),
-      ...racers.map((m) => t.api.call('POST', '/api/reservations', { token: m.token, body: { spaceId: space.id, plate: m.plates[0] } })),
+      ...racers.map((m) =>
+        t.api.call('POST', '/api/reservations', {
+          token: m.token,
+          body: { spaceId: space.id, plate: m.plates[0] },
+        }),
+      ),
     ]);
     expect(cancel!.status).toBe(200);
     expect(cancel!.body).toMatchObject({ status: 'canceled' });
     const won = reserves.filter((r) => r.status === 201);
     expect(won.length).toBeLessThanOrEqual(1);
     expect(reserves.every((r) => r.status === 201 || r.status === 409)).toBe(true);
-    const spaceRow = await t.cloud.ctx.db.selectFrom('spaces').select('status').where('id', '=', space.id).executeTakeFirstOrThrow();
+    const spaceRow = await t.cloud.ctx.db
+      .selectFrom('spaces')
+      .select('status')
+      .where('id', '=', space.id)
+      .executeTakeFirstOrThrow();
     expect(spaceRow.status).toBe(won.length === 1 ? 'reserved' : 'available');
   });
 
   it('concurrent cancels of one reservation: one 200, the rest 409 not_cancellable', async () => {
     const space = site.spaces[2];
     const busy = new Set(
-      (await t.cloud.ctx.db.selectFrom('reservations').select('member_id').where('status', '=', 'reserved').execute()).map((r) => r.member_id),
+      (
+        await t.cloud.ctx.db
+          .selectFrom('reservations')
+          .select('member_id')
+          .where('status', '=', 'reserved')
+          .execute()
+      ).map((r) => r.member_id),
     );
     const m = members.find((x) => !busy.has(x.id))!;
-    const reservation = await t.api.expect(201, 'POST', '/api/reservations', { spaceId: space.id, plate: m.plates[0] }, m.token);
+    const reservation = await t.api.expect(
+      201,
+      'POST',
+      '/api/reservations',
+      { spaceId: space.id, plate: m.plates[0] },
+      m.token,
+    );
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => t.api.call('POST', `/api/reservations/${reservation.id}/cancel`, { token: m.token })),
+      Array.from({ length: 20 }, () =>
+        t.api.call('POST', `/api/reservations/${reservation.id}/cancel`, { token: m.token }),
+      ),
     );
     expect(results.filter((r) => r.status === 200)).toHaveLength(1);
     expect(results.filter((r) => r.status === 409 && r.body.error === 'not_cancellable')).toHaveLength(19);

@@ -42,7 +42,9 @@ describe('start-up errors', () => {
 
   it('names the HTTP port that is in use', async () => {
     const config = testConfig(tempDir(), { httpPort: busyPort });
-    await expect(startCloud(config, { log: quietLogger() })).rejects.toThrow(`PARKING_HTTP_PORT ${busyPort} on 127.0.0.1 is already in use`);
+    await expect(startCloud(config, { log: quietLogger() })).rejects.toThrow(
+      `PARKING_HTTP_PORT ${busyPort} on 127.0.0.1 is already in use`,
+    );
   });
 
   it('names the MQTT port that is in use', async () => {
@@ -53,11 +55,17 @@ describe('start-up errors', () => {
   it.skipIf(process.getuid?.() === 0)('names a data directory it cannot write', async () => {
     const dir = tempDir();
     chmodSync(dir, 0o500);
-    await expect(startCloud(testConfig(join(dir, 'sub')), { log: quietLogger() })).rejects.toThrow(/PARKING_DATA_DIR .* is not writable/);
+    await expect(startCloud(testConfig(join(dir, 'sub')), { log: quietLogger() })).rejects.toThrow(
+      /PARKING_DATA_DIR .* is not writable/,
+    );
   });
 
   it('exits non-zero with one line for a data directory under a file', () => {
-    const result = runMain({ PARKING_DATA_DIR: '/dev/null/data', PARKING_HTTP_PORT: '0', PARKING_MQTT_PORT: '0' });
+    const result = runMain({
+      PARKING_DATA_DIR: '/dev/null/data',
+      PARKING_HTTP_PORT: '0',
+      PARKING_MQTT_PORT: '0',
+    });
     expect(result.status).toBe(1);
     expect(result.stderr.trim()).toMatch(/^parkinglot: PARKING_DATA_DIR \/dev\/null\/data is not writable/);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
@@ -74,7 +82,13 @@ describe('start-up errors', () => {
     const dataDir = tempDir();
     const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'src/main.ts'], {
       cwd: cloudDir,
-      env: { ...process.env, PARKING_DATA_DIR: dataDir, PARKING_HTTP_PORT: '0', PARKING_MQTT_PORT: '0', PARKING_LOG_LEVEL: 'warn' },
+      env: {
+        ...process.env,
+        PARKING_DATA_DIR: dataDir,
+        PARKING_HTTP_PORT: '0',
+        PARKING_MQTT_PORT: '0',
+        PARKING_LOG_LEVEL: 'warn',
+      },
     });
     let out = '';
     child.stdout.on('data', (d) => {

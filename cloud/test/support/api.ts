@@ -19,7 +19,11 @@ export class Api {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (token) headers.authorization = `Bearer ${token}`;
     const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
-    const res = await fetch(`${this.baseUrl}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
+    const res = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body }),
+    });
     const text = await res.text();
     return { status: res.status, body: (text ? JSON.parse(text) : {}) as T };
   }
@@ -29,10 +33,18 @@ export class Api {
     const facility = await this.expect(201, 'POST', '/api/facilities', { name: 'Central Garage' });
     const created = [];
     for (const label of spaces) {
-      created.push(await this.expect(201, 'POST', `/api/facilities/${facility.id}/spaces`, { label, floor: 1 }));
+      created.push(
+        await this.expect(201, 'POST', `/api/facilities/${facility.id}/spaces`, { label, floor: 1 }),
+      );
     }
-    const entry = await this.expect(201, 'POST', `/api/facilities/${facility.id}/gates`, { name: 'North entry', direction: 'entry' });
-    const exit = await this.expect(201, 'POST', `/api/facilities/${facility.id}/gates`, { name: 'North exit', direction: 'exit' });
+    const entry = await this.expect(201, 'POST', `/api/facilities/${facility.id}/gates`, {
+      name: 'North entry',
+      direction: 'entry',
+    });
+    const exit = await this.expect(201, 'POST', `/api/facilities/${facility.id}/gates`, {
+      name: 'North exit',
+      direction: 'exit',
+    });
     return { facility, spaces: created, entry, exit };
   }
 
@@ -40,7 +52,13 @@ export class Api {
     return this.expect(201, 'POST', '/api/members', { name, plates, rfidTags });
   }
 
-  async expect<T = any>(status: number, method: string, path: string, body?: unknown, token?: string): Promise<T> {
+  async expect<T = any>(
+    status: number,
+    method: string,
+    path: string,
+    body?: unknown,
+    token?: string,
+  ): Promise<T> {
     const res = await this.call<T>(method, path, { body, ...(token === undefined ? {} : { token }) });
     if (res.status !== status) {
       throw new Error(`${method} ${path}: expected ${status}, got ${res.status} ${JSON.stringify(res.body)}`);

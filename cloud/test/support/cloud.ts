@@ -2,8 +2,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ConfigInput, configSchema } from '../../src/config/schema.js';
 import type { ResolvedConfig } from '../../src/config/load.js';
+import { type ConfigInput, configSchema } from '../../src/config/schema.js';
 import { type Cloud, startCloud } from '../../src/server.js';
 import type { Clock } from '../../src/util/clock.js';
 import { quietLogger } from '../../src/util/logger.js';
@@ -34,7 +34,10 @@ export function testConfig(dataDir: string, overrides: Partial<ConfigInput> = {}
   return { ...config, databaseUrl: config.databaseUrl ?? `sqlite:${join(dataDir, 'parkinglot.sqlite')}` };
 }
 
-export async function startTestCloud(overrides: Partial<ConfigInput> = {}, clock?: Clock): Promise<TestCloud> {
+export async function startTestCloud(
+  overrides: Partial<ConfigInput> = {},
+  clock?: Clock,
+): Promise<TestCloud> {
   const dataDir = mkdtempSync(join(tmpdir(), 'parkinglot-cloud-'));
   let config = testConfig(dataDir, overrides);
   const log = quietLogger();

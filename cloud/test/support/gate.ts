@@ -24,7 +24,13 @@ export class TestGate {
   }
 
   static async connect(url: string, username: string, password: string): Promise<TestGate> {
-    const client = mqtt.connect(url, { username, password, clientId: `test-${username}`, reconnectPeriod: 100, connectTimeout: 2000 });
+    const client = mqtt.connect(url, {
+      username,
+      password,
+      clientId: `test-${username}`,
+      reconnectPeriod: 100,
+      connectTimeout: 2000,
+    });
     client.on('connect', () => (client.stream as Socket).setNoDelay?.(true));
     await new Promise<void>((resolve, reject) => {
       client.once('connect', () => resolve());
@@ -34,7 +40,10 @@ export class TestGate {
     return new TestGate(username, client);
   }
 
-  async authorize(credential: { kind: 'plate' | 'rfid'; value: string }, timeoutMs = 5000): Promise<AuthResponse> {
+  async authorize(
+    credential: { kind: 'plate' | 'rfid'; value: string },
+    timeoutMs = 5000,
+  ): Promise<AuthResponse> {
     const requestId = `req-${this.gateId}-${++this.seq}`;
     return this.request({ requestId, credential, at: new Date().toISOString() }, requestId, timeoutMs);
   }
@@ -62,7 +71,9 @@ export class TestGate {
     for (;;) {
       const ack = this.acks
         .slice(seen)
-        .find((a) => !waitFor || a.eventIds.includes(waitFor) || a.rejected?.some((r) => r.eventId === waitFor));
+        .find(
+          (a) => !waitFor || a.eventIds.includes(waitFor) || a.rejected?.some((r) => r.eventId === waitFor),
+        );
       if (ack) return ack;
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`no ack for ${waitFor ?? 'events'}`);
@@ -81,7 +92,11 @@ export class TestGate {
   }
 }
 
-export const event = (type: string, credential: { kind: 'plate' | 'rfid'; value: string } | undefined, extra: Record<string, unknown> = {}) => ({
+export const event = (
+  type: string,
+  credential: { kind: 'plate' | 'rfid'; value: string } | undefined,
+  extra: Record<string, unknown> = {},
+) => ({
   eventId: `evt-${Math.random().toString(36).slice(2, 12)}`,
   type,
   ...(credential ? { credential } : {}),

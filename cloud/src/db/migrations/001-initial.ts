@@ -47,7 +47,11 @@ export async function up(db: Kysely<unknown>, { dialect }: MigrationContext): Pr
     .addColumn('member_id', 'text', (c) => c.notNull().references('members.id'))
     .addPrimaryKeyConstraint('member_credentials_pk', ['kind', 'value'])
     .execute();
-  await db.schema.createIndex('member_credentials_member').on('member_credentials').column('member_id').execute();
+  await db.schema
+    .createIndex('member_credentials_member')
+    .on('member_credentials')
+    .column('member_id')
+    .execute();
 
   await db.schema
     .createTable('reservations')
@@ -63,8 +67,16 @@ export async function up(db: Kysely<unknown>, { dialect }: MigrationContext): Pr
     .addColumn('admission_gate_id', 'text')
     .addColumn('admission_until', 'text')
     .execute();
-  await db.schema.createIndex('reservations_member').on('reservations').columns(['member_id', 'status']).execute();
-  await db.schema.createIndex('reservations_hold').on('reservations').columns(['status', 'hold_until']).execute();
+  await db.schema
+    .createIndex('reservations_member')
+    .on('reservations')
+    .columns(['member_id', 'status'])
+    .execute();
+  await db.schema
+    .createIndex('reservations_hold')
+    .on('reservations')
+    .columns(['status', 'hold_until'])
+    .execute();
   // [domain rule 2] at most one live reservation per space and per plate, whatever the code above does.
   await db.schema
     .createIndex('reservations_one_live_per_space')
@@ -171,5 +183,9 @@ export async function up(db: Kysely<unknown>, { dialect }: MigrationContext): Pr
     .addColumn('occupied_since', 'text')
     .addColumn('last_seq', 'bigint', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('schedule_spaces_facility').on('schedule_spaces').columns(['facility_id', 'label']).execute();
+  await db.schema
+    .createIndex('schedule_spaces_facility')
+    .on('schedule_spaces')
+    .columns(['facility_id', 'label'])
+    .execute();
 }

@@ -15,7 +15,8 @@ export function memberRoutes(ctx: DomainContext) {
     .get('/:id', async (c) => {
       const actor = c.get('actor');
       const id = c.req.param('id');
-      if (actor.role === 'member' && actor.memberId !== id) throw forbidden('members can look up only themselves');
+      if (actor.role === 'member' && actor.memberId !== id)
+        throw forbidden('members can look up only themselves');
       return c.json(await getMember(ctx, id));
     });
 }

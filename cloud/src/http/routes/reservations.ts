@@ -12,7 +12,8 @@ export function reservationRoutes(ctx: DomainContext) {
       const actor = c.get('actor');
       const body = await readBody(c, createReservationBody);
       const memberId = actor.role === 'member' ? actor.memberId : body.memberId;
-      if (!memberId) throw invalid('validation_failed', 'memberId: an operator reserves on behalf of a member');
+      if (!memberId)
+        throw invalid('validation_failed', 'memberId: an operator reserves on behalf of a member');
       if (actor.role === 'member' && body.memberId && body.memberId !== actor.memberId) {
         throw invalid('validation_failed', 'memberId: a member reserves only for themselves');
       }

@@ -12,10 +12,19 @@ export function scheduleRoutes(ctx: DomainContext) {
   return new Hono<Env>().get('/', async (c) => {
     const { facilityId } = readQuery(c, scheduleQuery);
     const actor = c.get('actor');
-    const facility = await ctx.db.selectFrom('facilities').select('id').where('id', '=', facilityId).executeTakeFirst();
+    const facility = await ctx.db
+      .selectFrom('facilities')
+      .select('id')
+      .where('id', '=', facilityId)
+      .executeTakeFirst();
     if (!facility) throw notFound('facility', facilityId);
     const [rows, seq, head] = await Promise.all([
-      ctx.db.selectFrom('schedule_spaces').selectAll().where('facility_id', '=', facilityId).orderBy('label').execute(),
+      ctx.db
+        .selectFrom('schedule_spaces')
+        .selectAll()
+        .where('facility_id', '=', facilityId)
+        .orderBy('label')
+        .execute(),
       getCheckpoint(ctx.db, SCHEDULE_CHECKPOINT),
       lastSeq(ctx.db),
     ]);
@@ -29,7 +38,14 @@ export function scheduleRoutes(ctx: DomainContext) {
         status: r.status,
         holdUntil: r.hold_until,
         occupiedSince: r.occupied_since,
-        ...(mine ? { reservationId: r.reservation_id, memberId: r.member_id, plate: r.plate, sessionId: r.session_id } : {}),
+        ...(mine
+          ? {
+              reservationId: r.reservation_id,
+              memberId: r.member_id,
+              plate: r.plate,
+              sessionId: r.session_id,
+            }
+          : {}),
       };
     });
     return c.json({ facilityId, spaces, asOf: { seq, lag: head - seq } });

@@ -1,0 +1,57 @@
+/** The maintenance CLI as an operator runs it: a real process on a real data directory. */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestCloud, type TestCloud } from '../support/cloud.js';
+
+const cloudDir = join(import.meta.dirname, '..', '..');
+const cli = (args: string[], env: Record<string, string>) =>
+  spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', 'src/cli.ts', ...args], {
+    cwd: cloudDir,
+    env: { ...process.env, PARKING_LOG_LEVEL: 'error', ...env },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+
+describe('parkinglot cloud CLI', () => {
+  let t: TestCloud;
+  let before: unknown[];
+
+  beforeAll(async () => {
+    t = await startTestCloud();
+    const site = await t.api.seedFacility(['C-1', 'C-2']);
+    const m = await t.api.member('Cli', ['CL1']);
+    await t.api.expect(
+      201,
+      'POST',
+      '/api/reservations',
+      { spaceId: site.spaces[1].id, plate: 'CL1' },
+      m.token,
+    );
+    await t.cloud.projector.catchUp();
+    before = await t.cloud.ctx.db.selectFrom('schedule_spaces').selectAll().orderBy('space_id').execute();
+    await t.cloud.stop();
+  });
+  afterAll(async () => t?.close().catch(() => undefined));
+
+  it('rebuilds the schedule from sequence 0 and prints what it did', async () => {
+    const result = cli(['rebuild-schedule'], { PARKING_DATA_DIR: t.dataDir });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/rebuilding the schedule from \d+ events/);
+    expect(result.stdout).toMatch(/schedule rebuilt: \d+ events in \d+ ms/);
+    await t.restart();
+    const after = await t.cloud.ctx.db
+      .selectFrom('schedule_spaces')
+      .selectAll()
+      .orderBy('space_id')
+      .execute();
+    expect(after).toEqual(before);
+  });
+
+  it('prints its usage and exits 2 for an unknown command', () => {
+    const result = cli(['frobnicate'], { PARKING_DATA_DIR: t.dataDir });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/usage: .*rebuild-schedule/);
+  });
+});

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { normalizeCredential, normalizePlate, normalizeRfidTag } from './plate.js';
+
+describe('normalizePlate', () => {
+  it.each([
+    ['12가3456', '12가3456'],
+    ['12가 3456', '12가3456'],
+    ['12가-3456', '12가3456'],
+    [' １２가３４５６ ', '12가3456'],
+    ['서울 12 가 3456', '서울12가3456'],
+    ['ab-123-c', 'AB123C'],
+    ['B 123 xyz', 'B123XYZ'],
+    ['m.ab.1234', 'MAB1234'],
+    ['ＡＢ１２３', 'AB123'],
+  ])('%j -> %j', (raw, expected) => {
+    expect(normalizePlate(raw)).toEqual({ ok: true, value: expected });
+  });
+
+  it('keeps Hangul composed (NFC and NFD inputs give the same plate)', () => {
+    const decomposed = '12가3456'.normalize('NFD');
+    expect(decomposed).not.toBe('12가3456');
+    expect(normalizePlate(decomposed)).toEqual({ ok: true, value: '12가3456' });
+  });
+
+  it.each(['', '   ', '--', '12가3456!', 'AB;DROP', 'A'.repeat(17), '🚗123'])('rejects %j', (raw) => {
+    expect(normalizePlate(raw).ok).toBe(false);
+  });
+});
+
+describe('normalizeRfidTag', () => {
+  it('upper-cases and strips separators', () => {
+    expect(normalizeRfidTag('0a:1b:2c:3d:4e')).toEqual({ ok: true, value: '0A1B2C3D4E' });
+  });
+  it.each(['', '0A1B2C', 'XYZ1234567', '0'.repeat(21)])('rejects %j', (raw) => {
+    expect(normalizeRfidTag(raw).ok).toBe(false);
+  });
+  it('dispatches by kind', () => {
+    expect(normalizeCredential('plate', '12 가 3456')).toEqual({ ok: true, value: '12가3456' });
+    expect(normalizeCredential('rfid', '0a1b2c3d4e')).toEqual({ ok: true, value: '0A1B2C3D4E' });
+  });
+});
