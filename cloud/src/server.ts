@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { sql } from 'kysely';
 import type { ResolvedConfig } from './config/load.js';
+import { DEFAULT_HTTP_PORT, DEFAULT_MQTT_PORT } from './config/schema.js';
 import { openDatabase } from './db/database.js';
 import { EventBus } from './domain/bus.js';
 import type { DomainContext } from './domain/context.js';
@@ -26,6 +27,7 @@ import { EventPublisher } from './projection/publisher.js';
 import { ScheduleProjector } from './projection/schedule-projector.js';
 import { type Clock, systemClock } from './util/clock.js';
 import type { Logger } from './util/logger.js';
+import { listenOnPort } from './util/ports.js';
 import { newSecret } from './util/secrets.js';
 
 export interface Cloud {
@@ -88,10 +90,15 @@ function listen(
         error.code === 'EADDRINUSE'
           ? 'is already in use'
           : `cannot be opened (${error.code ?? error.message})`;
-      reject(new StartupError(`PARKING_HTTP_PORT ${port} on ${host} ${why}`));
+      reject(
+        Object.assign(new StartupError(`PARKING_HTTP_PORT ${port} on ${host} ${why}`), { code: error.code }),
+      );
     });
   });
 }
+
+const stepAside = (log: Logger, setting: string) => (taken: number, next: number) =>
+  log.warn(`port ${taken} is taken; trying ${next} (set ${setting} to choose one)`);
 
 export async function startCloud(
   config: ResolvedConfig,
@@ -124,19 +131,21 @@ export async function startCloud(
     let broker: EmbeddedBroker | null = null;
     let mqttUrl = config.mqttUrl;
     if (!mqttUrl) {
-      broker = await startEmbeddedBroker({
-        host: config.mqttHost,
-        port: config.mqttPort,
-        log: log.child('broker'),
-        authenticate: async (username, password) => {
-          const secret = password?.toString('utf8') ?? '';
-          if (username === service.username) return secret === service.password ? { role: 'service' } : null;
-          if (username === 'operator') return secret === token ? { role: 'operator' } : null;
-          return (await verifyGateLogin(database.db, username, secret))
-            ? { role: 'gate', gateId: username }
-            : null;
-        },
-      }).catch((error: Error) => {
+      const authenticate = async (username: string, password: Buffer | undefined) => {
+        const secret = password?.toString('utf8') ?? '';
+        if (username === service.username)
+          return secret === service.password ? { role: 'service' as const } : null;
+        if (username === 'operator') return secret === token ? { role: 'operator' as const } : null;
+        return (await verifyGateLogin(database.db, username, secret))
+          ? { role: 'gate' as const, gateId: username }
+          : null;
+      };
+      broker = await listenOnPort(
+        { configured: config.mqttPort, fallback: DEFAULT_MQTT_PORT },
+        (port) =>
+          startEmbeddedBroker({ host: config.mqttHost, port, log: log.child('broker'), authenticate }),
+        stepAside(log, 'PARKING_MQTT_PORT'),
+      ).catch((error: Error) => {
         throw new StartupError(`PARKING_MQTT_PORT: ${error.message}`);
       });
       const b = broker;
@@ -187,7 +196,11 @@ export async function startCloud(
         }),
       },
     });
-    const server = await listen(app, config.httpHost, config.httpPort);
+    const server = await listenOnPort(
+      { configured: config.httpPort, fallback: DEFAULT_HTTP_PORT },
+      (port) => listen(app, config.httpHost, port),
+      stepAside(log, 'PARKING_HTTP_PORT'),
+    );
     closers.push(
       () =>
         new Promise<void>((resolve) => {

@@ -25,9 +25,11 @@ const duration = (fallback: string) =>
 
 export const configSchema = z.object({
   httpHost: z.string().min(1).default('0.0.0.0'),
-  httpPort: port.default(8080),
+  /** Unset: 8080, or the next free port if 8080 is taken. */
+  httpPort: port.optional(),
   mqttHost: z.string().min(1).default('0.0.0.0'),
-  mqttPort: port.default(1883),
+  /** Unset: 1883, or the next free port if 1883 is taken (a Mosquitto may already be there). */
+  mqttPort: port.optional(),
   mqttUrl: z
     .string()
     .regex(/^mqtts?:\/\/|^wss?:\/\//, 'expected mqtt://, mqtts://, ws:// or wss://')
@@ -42,6 +44,9 @@ export const configSchema = z.object({
 });
 
 export type Config = z.output<typeof configSchema>;
+export const DEFAULT_HTTP_PORT = 8080;
+export const DEFAULT_MQTT_PORT = 1883;
+
 export type ConfigInput = z.input<typeof configSchema>;
 
 /** Each setting's environment variable. */

@@ -156,10 +156,22 @@ describe('cloud end to end', () => {
       ],
       [JSON.stringify({ requestId: 'm-4', pad: 'x'.repeat(8000) }), ''],
     ] as const;
+    const logSize = async () =>
+      Number(
+        (
+          await t.cloud.ctx.db
+            .selectFrom('event_log')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const before = await logSize();
     for (const [payload, requestId] of malformed) {
       const res = await entry.request(payload, requestId);
       expect(res).toMatchObject({ decision: 'deny', reason: 'malformed_request', requestId });
     }
+    expect(await logSize()).toBe(before);
+    expect(t.cloud.counters.get('auth.deny.malformed_request')).toBe(malformed.length);
     // The responder is still alive and nothing changed for the pending member.
     expect((await entry.authorize({ kind: 'plate', value: '33CC333' })).reason).toBe('admission_pending');
   });

@@ -71,12 +71,25 @@ describe('start-up errors', () => {
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
   });
 
+  it('exits non-zero with one line for a configured port in use', () => {
+    const result = runMain({
+      PARKING_HTTP_PORT: String(busyPort),
+      PARKING_MQTT_PORT: '0',
+      PARKING_DATA_DIR: tempDir(),
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toBe(
+      `parkinglot: PARKING_HTTP_PORT ${busyPort} on 0.0.0.0 is already in use`,
+    );
+  });
+
   it('exits non-zero with one line per bad setting', () => {
     const result = runMain({ PARKING_HTTP_PORT: '99999', PARKING_DATA_DIR: tempDir() });
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/^parkinglot: invalid configuration: PARKING_HTTP_PORT \(httpPort\)/);
   });
 
+  // PARKING_MQTT_PORT is left unset, as in the README: 1883, or the next free port when a Mosquitto has it.
   it('starts, prints where it listens and the operator token, and stops on SIGTERM', async () => {
     const { spawn } = await import('node:child_process');
     const dataDir = tempDir();
