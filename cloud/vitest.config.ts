@@ -1,15 +1,1 @@
-import { defineConfig } from 'vitest/config';
-
-export default defineConfig({
-  resolve: { conditions: ['source'] },
-  ssr: { resolve: { conditions: ['source'] } },
-  test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 20_000,
-    hookTimeout: 20_000,
-    // CI adds a JSON report, which .ci/run sums into one closing line.
-    reporters: process.env.CI
-      ? ['default', ['json', { outputFile: '.test-results/vitest.json' }]]
-      : ['default'],
-  },
-});
+export { default } from '../vitest.base.js';

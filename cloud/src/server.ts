@@ -164,8 +164,9 @@ export async function startCloud(
 
     const counters = new Counters();
     const gates = new GateDirectory(database.db);
-    await new AuthResponder(ctx, mqtt, gates, counters).start();
-    await new EventIngestor(ctx, mqtt, gates, counters).start();
+    const gateway = { ctx, mqtt, gates, counters };
+    await new AuthResponder(gateway).start();
+    await new EventIngestor(gateway).start();
 
     const projector = new ScheduleProjector({ db: database.db, bus, clock, log: log.child('projector') });
     await projector.start();

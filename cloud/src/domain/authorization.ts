@@ -18,6 +18,8 @@ import type { Transaction } from 'kysely';
 import type { Database, Gate } from '../db/schema.js';
 import { iso } from '../util/time.js';
 import type { DomainContext } from './context.js';
+import { memberIdByCredential } from './members.js';
+import { findOpenSession } from './sessions.js';
 import { commit } from './unit-of-work.js';
 
 type Deny = Extract<AuthResponse, { decision: 'deny' }>;
@@ -111,30 +113,14 @@ async function decide(
   now: number,
   admissionWindowMs: number,
 ): Promise<Decision> {
-  const owner = await trx
-    .selectFrom('member_credentials')
-    .select('member_id')
-    .where('kind', '=', kind)
-    .where('value', '=', value)
-    .executeTakeFirst();
-  if (!owner) return { decision: 'deny', reason: DenyReason.unknownCredential };
+  const memberId = await memberIdByCredential(trx, kind, value);
+  if (!memberId) return { decision: 'deny', reason: DenyReason.unknownCredential };
 
   // Anti-passback: the same plate or tag is already inside (at any facility: a car is in one place).
-  const inside = await trx
-    .selectFrom('parking_sessions')
-    .select('id')
-    .where('status', '=', 'open')
-    .where((eb) =>
-      kind === 'plate'
-        ? eb.or([
-            eb('plate', '=', value),
-            eb.and([eb('credential_kind', '=', 'plate'), eb('credential_value', '=', value)]),
-          ])
-        : eb.and([eb('credential_kind', '=', 'rfid'), eb('credential_value', '=', value)]),
-    )
-    .executeTakeFirst();
-  if (inside)
+  const inside = await findOpenSession(trx, { kind, value });
+  if (inside) {
     return { decision: 'deny', reason: DenyReason.alreadyInside, message: `session ${inside.id} is open` };
+  }
 
   const nowIso = iso(now);
   const live = await trx
@@ -148,7 +134,7 @@ async function decide(
       'reservations.admission_until',
       'spaces.label',
     ])
-    .where('reservations.member_id', '=', owner.member_id)
+    .where('reservations.member_id', '=', memberId)
     .where('reservations.status', '=', 'reserved')
     .where('reservations.hold_until', '>', nowIso)
     .orderBy('reservations.created_at')

@@ -19,6 +19,7 @@ import { isUniqueViolation } from '../db/sqlite3/index.js';
 import { iso } from '../util/time.js';
 import type { DomainContext } from './context.js';
 import type { NewDomainEvent } from './event-log.js';
+import { memberIdByCredential } from './members.js';
 import { type Cred, closeSession, findOpenSession, openSession } from './sessions.js';
 import { commit } from './unit-of-work.js';
 
@@ -174,13 +175,7 @@ function record(gate: Gate, event: GateEvent): Outcome {
 
 async function onStarted(trx: Trx, gate: Gate, event: GateEvent, cred: Cred, now: number): Promise<Outcome> {
   if (await findOpenSession(trx, cred)) return { outcome: 'anomaly', anomaly: 'already_inside', events: [] };
-  const owner = await trx
-    .selectFrom('member_credentials')
-    .select('member_id')
-    .where('kind', '=', cred.kind)
-    .where('value', '=', cred.value)
-    .executeTakeFirst();
-  const memberId = owner?.member_id ?? null;
+  const memberId = await memberIdByCredential(trx, cred.kind, cred.value);
   let candidates = trx
     .selectFrom('reservations')
     .select(['id', 'space_id', 'plate', 'admission_gate_id'])
@@ -235,7 +230,7 @@ async function onStarted(trx: Trx, gate: Gate, event: GateEvent, cred: Cred, now
 }
 
 async function onEnded(trx: Trx, gate: Gate, event: GateEvent, cred: Cred, now: number): Promise<Outcome> {
-  const session = await findOpenSession(trx, cred, gate.facility_id);
+  const session = await findOpenSession(trx, cred, { facilityId: gate.facility_id, viaTagOwner: true });
   if (!session) return { outcome: 'anomaly', anomaly: 'ended_without_session', events: [] };
   return { outcome: 'applied', events: await closeSession(trx, session, gate, event, now) };
 }

@@ -14,6 +14,7 @@ import { iso } from '../util/time.js';
 import type { DomainContext } from './context.js';
 import { conflict, DomainError, forbidden, invalid, notFound } from './errors.js';
 import type { NewDomainEvent } from './event-log.js';
+import { memberIdByCredential } from './members.js';
 import { commit } from './unit-of-work.js';
 
 export type Actor = { role: 'operator' } | { role: 'member'; memberId: string };
@@ -43,13 +44,8 @@ export async function reserve(
         .where('id', '=', input.spaceId)
         .executeTakeFirst();
       if (!space) throw notFound('space', input.spaceId);
-      const owner = await trx
-        .selectFrom('member_credentials')
-        .select('member_id')
-        .where('kind', '=', 'plate')
-        .where('value', '=', input.plate)
-        .executeTakeFirst();
-      if (owner?.member_id !== input.memberId) {
+      const owner = await memberIdByCredential(trx, 'plate', input.plate);
+      if (owner !== input.memberId) {
         throw invalid('unknown_plate', `plate ${input.plate} is not registered to member ${input.memberId}`);
       }
       const claimed = await trx

@@ -4,6 +4,7 @@ import type { Transaction } from 'kysely';
 import type { Database, Gate, ParkingSession } from '../db/schema.js';
 import { iso } from '../util/time.js';
 import type { NewDomainEvent } from './event-log.js';
+import { memberIdByCredential } from './members.js';
 
 type Trx = Transaction<Database>;
 export interface Cred {
@@ -11,12 +12,18 @@ export interface Cred {
   value: string;
 }
 
-/** The open session of the car this credential identifies; a plate also matches a session opened by tag. */
+/**
+ * The open session of the car this credential identifies; a plate also matches a session opened by
+ * tag. With `viaTagOwner`, a tag that opened nothing matches its member's one car inside (a car that
+ * came in on its plate and leaves on its tag); anti-passback does not use that, since a member with
+ * two cars may bring in the second on the same tag.
+ */
 export async function findOpenSession(
   trx: Trx,
   cred: Cred,
-  facilityId?: string,
+  options: { facilityId?: string; viaTagOwner?: boolean } = {},
 ): Promise<ParkingSession | undefined> {
+  const { facilityId } = options;
   let query = trx.selectFrom('parking_sessions').selectAll().where('status', '=', 'open');
   if (facilityId) query = query.where('facility_id', '=', facilityId);
   const direct = await query
@@ -30,16 +37,10 @@ export async function findOpenSession(
     )
     .orderBy('started_at')
     .executeTakeFirst();
-  if (direct || cred.kind === 'plate') return direct;
-  // A tag at the exit for a car that came in on its plate: the tag's member has exactly one car inside.
-  const owner = await trx
-    .selectFrom('member_credentials')
-    .select('member_id')
-    .where('kind', '=', 'rfid')
-    .where('value', '=', cred.value)
-    .executeTakeFirst();
+  if (direct || cred.kind === 'plate' || !options.viaTagOwner) return direct;
+  const owner = await memberIdByCredential(trx, 'rfid', cred.value);
   if (!owner) return undefined;
-  const byMember = await query.where('member_id', '=', owner.member_id).limit(2).execute();
+  const byMember = await query.where('member_id', '=', owner).limit(2).execute();
   return byMember.length === 1 ? byMember[0] : undefined;
 }
 

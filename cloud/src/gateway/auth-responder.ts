@@ -5,46 +5,42 @@
  */
 import { parseGateTopic, topics } from '@parkinglot/shared';
 import { decideEntry } from '../domain/authorization.js';
-import type { DomainContext } from '../domain/context.js';
-import type { GateDirectory } from './gate-directory.js';
-import type { Counters } from './metrics.js';
-import type { MqttPort } from './port.js';
+import type { GatewayDeps } from './port.js';
 
 export class AuthResponder {
-  constructor(
-    private readonly ctx: DomainContext,
-    private readonly mqtt: MqttPort,
-    private readonly gates: GateDirectory,
-    private readonly counters: Counters,
-  ) {}
+  constructor(private readonly deps: GatewayDeps) {}
 
   async start(): Promise<void> {
-    await this.mqtt.subscribe(topics.allAuthRequests, (topic, payload) => this.handle(topic, payload), 1);
+    await this.deps.mqtt.subscribe(
+      topics.allAuthRequests,
+      (topic, payload) => this.handle(topic, payload),
+      1,
+    );
   }
 
   async handle(topic: string, payload: Buffer): Promise<void> {
     const parsed = parseGateTopic(topic);
     if (!parsed) {
-      this.counters.inc('auth.bad_topic');
+      this.deps.counters.inc('auth.bad_topic');
       return;
     }
     const { gateId } = parsed;
-    const gate = await this.gates.get(gateId).catch((error) => {
-      this.ctx.log.error(`looking up gate ${gateId} failed`, error);
+    const gate = await this.deps.gates.get(gateId).catch((error) => {
+      this.deps.ctx.log.error(`looking up gate ${gateId} failed`, error);
       return undefined;
     });
-    const response = await decideEntry(this.ctx, { gate, gateId, payload });
-    this.counters.inc(`auth.${response.decision}`);
-    if (response.decision === 'deny') this.counters.inc(`auth.deny.${response.reason}`);
-    this.ctx.log.debug(
+    const response = await decideEntry(this.deps.ctx, { gate, gateId, payload });
+    this.deps.counters.inc(`auth.${response.decision}`);
+    if (response.decision === 'deny') this.deps.counters.inc(`auth.deny.${response.reason}`);
+    this.deps.ctx.log.debug(
       () => `gate ${gateId} request ${response.requestId}: ${response.decision} (${response.reason})`,
     );
     try {
-      await this.mqtt.publish(topics.authResponse(gateId), JSON.stringify(response), { qos: 1 });
+      await this.deps.mqtt.publish(topics.authResponse(gateId), JSON.stringify(response), { qos: 1 });
     } catch (error) {
       // The gate times out and denies: fail closed. An allow already recorded lapses with its window.
-      this.counters.inc('auth.response_lost');
-      this.ctx.log.warn(`could not answer gate ${gateId} request ${response.requestId}`, error);
+      this.deps.counters.inc('auth.response_lost');
+      this.deps.ctx.log.warn(`could not answer gate ${gateId} request ${response.requestId}`, error);
     }
   }
 }

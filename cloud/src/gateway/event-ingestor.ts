@@ -4,31 +4,23 @@
  * independently.
  */
 import { type EventsAck, parseGateTopic, topics } from '@parkinglot/shared';
-import type { DomainContext } from '../domain/context.js';
 import { ingestGateEvents } from '../domain/ingestion.js';
-import type { GateDirectory } from './gate-directory.js';
-import type { Counters } from './metrics.js';
-import type { MqttPort } from './port.js';
+import type { GatewayDeps } from './port.js';
 
 export class EventIngestor {
   private readonly queues = new Map<string, Promise<void>>();
 
-  constructor(
-    private readonly ctx: DomainContext,
-    private readonly mqtt: MqttPort,
-    private readonly gates: GateDirectory,
-    private readonly counters: Counters,
-  ) {}
+  constructor(private readonly deps: GatewayDeps) {}
 
   async start(): Promise<void> {
-    await this.mqtt.subscribe(topics.allEvents, (topic, payload) => this.enqueue(topic, payload), 1);
+    await this.deps.mqtt.subscribe(topics.allEvents, (topic, payload) => this.enqueue(topic, payload), 1);
   }
 
   /** Resolves when this message has been handled; per gate, in order. */
   enqueue(topic: string, payload: Buffer): Promise<void> {
     const parsed = parseGateTopic(topic);
     if (!parsed) {
-      this.counters.inc('events.bad_topic');
+      this.deps.counters.inc('events.bad_topic');
       return Promise.resolve();
     }
     const { gateId } = parsed;
@@ -43,24 +35,24 @@ export class EventIngestor {
 
   private async handle(gateId: string, payload: Buffer): Promise<void> {
     try {
-      const gate = await this.gates.get(gateId);
-      const result = await ingestGateEvents(this.ctx, gate, payload);
-      this.counters.inc('events.acked', result.acked.length);
-      this.counters.inc('events.rejected', result.rejected.length);
-      this.counters.inc('events.unreadable', result.unreadable);
-      this.counters.inc('events.anomalies', result.anomalies);
+      const gate = await this.deps.gates.get(gateId);
+      const result = await ingestGateEvents(this.deps.ctx, gate, payload);
+      this.deps.counters.inc('events.acked', result.acked.length);
+      this.deps.counters.inc('events.rejected', result.rejected.length);
+      this.deps.counters.inc('events.unreadable', result.unreadable);
+      this.deps.counters.inc('events.anomalies', result.anomalies);
       if (result.unreadable > 0)
-        this.ctx.log.warn(`gate ${gateId} sent ${result.unreadable} unreadable event(s)`);
+        this.deps.ctx.log.warn(`gate ${gateId} sent ${result.unreadable} unreadable event(s)`);
       for (const r of result.rejected)
-        this.ctx.log.warn(`gate ${gateId} event ${r.eventId} rejected: ${r.error}`);
+        this.deps.ctx.log.warn(`gate ${gateId} event ${r.eventId} rejected: ${r.error}`);
       if (result.acked.length === 0 && result.rejected.length === 0) return;
       const ack: EventsAck = { eventIds: result.acked };
       if (result.rejected.length > 0) ack.rejected = result.rejected;
-      await this.mqtt.publish(topics.eventsAck(gateId), JSON.stringify(ack), { qos: 1 });
+      await this.deps.mqtt.publish(topics.eventsAck(gateId), JSON.stringify(ack), { qos: 1 });
     } catch (error) {
       // Not acked: the edge keeps the events and sends them again; they are applied once.
-      this.counters.inc('events.failed');
-      this.ctx.log.error(`events from gate ${gateId} not applied; the gate will resend`, error);
+      this.deps.counters.inc('events.failed');
+      this.deps.ctx.log.error(`events from gate ${gateId} not applied; the gate will resend`, error);
     }
   }
 }

@@ -1,3 +1,7 @@
+import type { DomainContext } from '../domain/context.js';
+import type { GateDirectory } from './gate-directory.js';
+import type { Counters } from './metrics.js';
+
 /** What the gateway features need of an MQTT connection; MqttConnection provides it. */
 export type MessageHandler = (topic: string, payload: Buffer) => void | Promise<void>;
 
@@ -5,4 +9,12 @@ export interface MqttPort {
   readonly isConnected: boolean;
   subscribe(topic: string, handler: MessageHandler, qos?: 0 | 1): Promise<void>;
   publish(topic: string, payload: string | Buffer, options: { qos: 0 | 1; retain?: boolean }): Promise<void>;
+}
+
+/** What every gateway feature is built from. */
+export interface GatewayDeps {
+  ctx: DomainContext;
+  mqtt: MqttPort;
+  gates: GateDirectory;
+  counters: Counters;
 }

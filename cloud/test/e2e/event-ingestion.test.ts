@@ -1,25 +1,21 @@
 /** Gate events over MQTT: applied once by eventId, acked after commit, anomalies recorded, never lost. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestCloud, type TestCloud } from '../support/cloud.js';
-import { event, TestGate } from '../support/gate.js';
+import type { TestCloud } from '../support/cloud.js';
+import { event, type TestGate } from '../support/gate.js';
+import { startSite, type TestSite } from '../support/site.js';
 
 describe('event ingestion', () => {
+  let env: TestSite;
   let t: TestCloud;
-  let site: Awaited<ReturnType<TestCloud['api']['seedFacility']>>;
+  let site: TestSite['site'];
   let entry: TestGate;
   let exit: TestGate;
 
   beforeAll(async () => {
-    t = await startTestCloud();
-    site = await t.api.seedFacility(['I-1', 'I-2', 'I-3', 'I-4']);
-    entry = await TestGate.connect(t.cloud.mqttUrl, site.entry.mqtt.username, site.entry.mqtt.password);
-    exit = await TestGate.connect(t.cloud.mqttUrl, site.exit.mqtt.username, site.exit.mqtt.password);
+    env = await startSite(['I-1', 'I-2', 'I-3', 'I-4']);
+    ({ t, site, entry, exit } = env);
   });
-  afterAll(async () => {
-    await entry?.close();
-    await exit?.close();
-    await t?.close();
-  });
+  afterAll(async () => env?.close());
 
   const db = () => t.cloud.ctx.db;
   const reserveFor = async (name: string, plate: string, spaceIndex: number) => {

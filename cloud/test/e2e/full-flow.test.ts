@@ -4,27 +4,22 @@
  * every deny reason.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestCloud, type TestCloud } from '../support/cloud.js';
-import { event, TestGate } from '../support/gate.js';
+import type { TestCloud } from '../support/cloud.js';
+import { event, type TestGate } from '../support/gate.js';
+import { startSite, type TestSite } from '../support/site.js';
 
 describe('cloud end to end', () => {
+  let env: TestSite;
   let t: TestCloud;
-  let site: Awaited<ReturnType<TestCloud['api']['seedFacility']>>;
+  let site: TestSite['site'];
   let entry: TestGate;
   let exit: TestGate;
 
   beforeAll(async () => {
-    t = await startTestCloud();
-    site = await t.api.seedFacility();
-    entry = await TestGate.connect(t.cloud.mqttUrl, site.entry.mqtt.username, site.entry.mqtt.password);
-    exit = await TestGate.connect(t.cloud.mqttUrl, site.exit.mqtt.username, site.exit.mqtt.password);
+    env = await startSite(['A-01', 'A-02', 'A-03']);
+    ({ t, site, entry, exit } = env);
   });
-
-  afterAll(async () => {
-    await entry?.close();
-    await exit?.close();
-    await t?.close();
-  });
+  afterAll(async () => env?.close());
 
   const schedule = async () => {
     await t.cloud.projector.catchUp();

@@ -3,26 +3,22 @@
  * and Ended events keep succeeding; restarted, it catches up; rebuilt from sequence 0, it is the same.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestCloud, type TestCloud } from '../support/cloud.js';
-import { event, TestGate } from '../support/gate.js';
+import type { TestCloud } from '../support/cloud.js';
+import { event, type TestGate } from '../support/gate.js';
+import { startSite, type TestSite } from '../support/site.js';
 
 describe('schedule projection', () => {
+  let env: TestSite;
   let t: TestCloud;
-  let site: Awaited<ReturnType<TestCloud['api']['seedFacility']>>;
+  let site: TestSite['site'];
   let entry: TestGate;
   let exit: TestGate;
 
   beforeAll(async () => {
-    t = await startTestCloud();
-    site = await t.api.seedFacility(['P-1', 'P-2', 'P-3']);
-    entry = await TestGate.connect(t.cloud.mqttUrl, site.entry.mqtt.username, site.entry.mqtt.password);
-    exit = await TestGate.connect(t.cloud.mqttUrl, site.exit.mqtt.username, site.exit.mqtt.password);
+    env = await startSite(['P-1', 'P-2', 'P-3']);
+    ({ t, site, entry, exit } = env);
   });
-  afterAll(async () => {
-    await entry?.close();
-    await exit?.close();
-    await t?.close();
-  });
+  afterAll(async () => env?.close());
 
   const view = async () => {
     const body = await t.api.expect(200, 'GET', `/api/schedule?facilityId=${site.facility.id}`);

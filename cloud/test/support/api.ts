@@ -29,7 +29,7 @@ export class Api {
   }
 
   /** Facility + spaces + an entry and an exit gate, as an operator would set one up. */
-  async seedFacility(spaces = ['A-01', 'A-02', 'A-03']) {
+  async seedFacility(spaces: string[]) {
     const facility = await this.expect(201, 'POST', '/api/facilities', { name: 'Central Garage' });
     const created = [];
     for (const label of spaces) {

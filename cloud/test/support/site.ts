@@ -1,0 +1,30 @@
+/** A running cloud with one seeded facility and its entry and exit gates connected over MQTT. */
+import type { ConfigInput } from '../../src/config/schema.js';
+import { startTestCloud, type TestCloud } from './cloud.js';
+import { TestGate } from './gate.js';
+
+export interface TestSite {
+  t: TestCloud;
+  site: Awaited<ReturnType<TestCloud['api']['seedFacility']>>;
+  entry: TestGate;
+  exit: TestGate;
+  close(): Promise<void>;
+}
+
+export async function startSite(spaces: string[], overrides: Partial<ConfigInput> = {}): Promise<TestSite> {
+  const t = await startTestCloud(overrides);
+  const site = await t.api.seedFacility(spaces);
+  const entry = await TestGate.connect(t.cloud.mqttUrl, site.entry.mqtt.username, site.entry.mqtt.password);
+  const exit = await TestGate.connect(t.cloud.mqttUrl, site.exit.mqtt.username, site.exit.mqtt.password);
+  return {
+    t,
+    site,
+    entry,
+    exit,
+    async close() {
+      await entry.close();
+      await exit.close();
+      await t.close();
+    },
+  };
+}
