@@ -28,7 +28,7 @@ import { ScheduleProjector } from './projection/schedule-projector.js';
 import { type Clock, systemClock } from './util/clock.js';
 import type { Logger } from './util/logger.js';
 import { listenOnPort } from './util/ports.js';
-import { newSecret } from './util/secrets.js';
+import { newSecret, sameSecret } from './util/secrets.js';
 
 export interface Cloud {
   httpUrl: string;
@@ -134,8 +134,8 @@ export async function startCloud(
       const authenticate = async (username: string, password: Buffer | undefined) => {
         const secret = password?.toString('utf8') ?? '';
         if (username === service.username)
-          return secret === service.password ? { role: 'service' as const } : null;
-        if (username === 'operator') return secret === token ? { role: 'operator' as const } : null;
+          return sameSecret(secret, service.password) ? { role: 'service' as const } : null;
+        if (username === 'operator') return sameSecret(secret, token) ? { role: 'operator' as const } : null;
         return (await verifyGateLogin(database.db, username, secret))
           ? { role: 'gate' as const, gateId: username }
           : null;

@@ -3,7 +3,6 @@ import {
   authRequestSchema,
   authResponseSchema,
   gateEventSchema,
-  gateEventsPayloadSchema,
   MAX_AUTH_REQUEST_BYTES,
   parseJsonPayload,
 } from './messages.js';
@@ -62,13 +61,6 @@ describe('messages', () => {
     expect(gateEventSchema.safeParse({ eventId: 'e', type: 'not pascal', at }).success).toBe(false);
   });
 
-  it('takes one event or a bounded batch', () => {
-    expect(gateEventsPayloadSchema.safeParse({ eventId: 'e' }).success).toBe(true);
-    expect(gateEventsPayloadSchema.safeParse({ events: [{}] }).success).toBe(true);
-    expect(gateEventsPayloadSchema.safeParse({ events: [] }).success).toBe(false);
-    expect(gateEventsPayloadSchema.safeParse({ events: Array(257).fill({}) }).success).toBe(false);
-  });
-
   it('bounds and parses payloads without throwing', () => {
     expect(parseJsonPayload('{"a":1}', 100)).toEqual({ ok: true, value: { a: 1 } });
     expect(parseJsonPayload('{', 100)).toEqual({ ok: false, error: 'payload is not JSON' });
@@ -79,5 +71,14 @@ describe('messages', () => {
       ok: true,
       value: { p: '12가3456' },
     });
+  });
+});
+
+describe('times', () => {
+  it('turns any offset into UTC so events order across gates', () => {
+    const event = gateEventSchema.parse({ eventId: 'e', type: 'Denied', at: '2026-11-24T08:00:00.000+09:00' });
+    expect(event.at).toBe('2026-11-23T23:00:00.000Z');
+    const request = authRequestSchema.parse({ requestId: 'r', credential: { kind: 'plate', value: 'x' }, at: '2026-11-24T08:00:00Z' });
+    expect(request.at).toBe('2026-11-24T08:00:00.000Z');
   });
 });

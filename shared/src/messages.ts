@@ -12,7 +12,11 @@ export const MAX_EVENTS_PAYLOAD_BYTES = 256 * 1024;
 export const MAX_COMMAND_BYTES = 4 * 1024;
 
 const id = z.string().min(1).max(64);
-const isoTime = z.iso.datetime({ offset: true });
+/**
+ * Any ISO-8601 time with an offset, stored and compared as UTC (`…Z`): a gate in +09:00 and one in
+ * UTC must order their events correctly, and the database compares times as text.
+ */
+const isoTime = z.iso.datetime({ offset: true }).transform((at) => new Date(at).toISOString());
 
 export const credentialSchema = z.object({
   kind: z.enum(['plate', 'rfid']),
@@ -74,12 +78,7 @@ export const gateEventSchema = z
   });
 export type GateEvent = z.infer<typeof gateEventSchema>;
 
-/** `events` carries one event, or a batch `{events:[…]}` drained from an edge outbox. */
-export const gateEventsPayloadSchema = z.union([
-  z.object({ events: z.array(z.unknown()).min(1).max(MAX_EVENT_BATCH) }),
-  z.object({ eventId: z.unknown() }).loose(),
-]);
-
+/** `events` carries one event, or a batch `{events:[…]}` of at most MAX_EVENT_BATCH drained from an outbox. */
 export const eventsAckSchema = z.object({
   eventIds: z.array(id),
   /** Events the cloud will never apply (they do not validate): the edge moves them aside. */

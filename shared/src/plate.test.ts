@@ -39,3 +39,13 @@ describe('normalizeRfidTag', () => {
     expect(normalizeCredential('rfid', '0a1b2c3d4e')).toEqual({ ok: true, value: '0A1B2C3D4E' });
   });
 });
+
+describe('plates of scripts with combining marks', () => {
+  it.each([
+    ['MH 12 कि 1234', 'MH12कि1234'],
+    ['กข 1234', 'กข1234'],
+    ['กิ 99', 'กิ99'],
+  ])('%j -> %j', (raw, expected) => {
+    expect(normalizePlate(raw)).toEqual({ ok: true, value: expected });
+  });
+});

@@ -9,7 +9,8 @@
 
 /** Characters people and cameras put between the parts of a plate. */
 const SEPARATORS = /[\s\-_.·・‧]/gu;
-const PLATE_SHAPE = /^[\p{L}\p{N}]{1,16}$/u;
+// Letters with their combining marks (Devanagari, Thai vowel and tone marks) and digits of any script.
+const PLATE_SHAPE = /^[\p{L}\p{M}\p{N}]{1,16}$/u;
 const HEX = /^[0-9A-F]+$/;
 
 export type NormalizeResult = { ok: true; value: string } | { ok: false; error: string };

@@ -58,4 +58,16 @@ describe('configuration', () => {
     writeFileSync(join(dir, 'typo.json'), JSON.stringify({ htpPort: 1 }));
     expect(() => loadConfig({ file: join(dir, 'typo.json'), env: {} })).toThrow(/unknown setting "htpPort"/);
   });
+
+  it('bounds every duration: a zero admission window would switch its guard off', () => {
+    for (const [name, value] of [
+      ['PARKING_ADMISSION_WINDOW', '0'],
+      ['PARKING_RESERVATION_HOLD', '300000000d'],
+      ['PARKING_EXPIRY_SWEEP_INTERVAL', '30d'],
+    ]) {
+      expect(() => loadConfig({ env: { [name as string]: value } })).toThrow(
+        new RegExp(`${name}.*must be between`),
+      );
+    }
+  });
 });

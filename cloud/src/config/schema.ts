@@ -7,12 +7,21 @@ import { z } from 'zod';
 import { parseDuration } from './duration.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
-const duration = (fallback: string) =>
+/** A duration within [min, max]: a zero window would switch a guard off, and Node timers cap at 2^31-1 ms. */
+const duration = (fallback: string, min: string, max: string) =>
   z
     .union([z.string(), z.number()])
     .default(fallback)
     .transform((value, ctx) => {
       const ms = parseDuration(value);
+      const [lo, hi] = [parseDuration(min)!, parseDuration(max)!];
+      if (ms !== null && (ms < lo || ms > hi)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be between ${min} and ${max}, got ${JSON.stringify(value)}`,
+        });
+        return z.NEVER;
+      }
       if (ms === null) {
         ctx.addIssue({
           code: 'custom',
@@ -37,9 +46,9 @@ export const configSchema = z.object({
   dataDir: z.string().min(1).default('./data'),
   databaseUrl: z.string().min(1).optional(),
   operatorToken: z.string().min(16, 'must be at least 16 characters').optional(),
-  reservationHold: duration('15m'),
-  admissionWindow: duration('2m'),
-  expirySweepInterval: duration('10s'),
+  reservationHold: duration('15m', '1m', '7d'),
+  admissionWindow: duration('2m', '5s', '1h'),
+  expirySweepInterval: duration('10s', '100ms', '1h'),
   logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 

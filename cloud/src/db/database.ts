@@ -1,10 +1,14 @@
 /**
  * Opens the configured database and brings its schema up to date. sqlite (one file, WAL) serves one
  * site; PostgreSQL is the scale-out target and every query here is written to run on both.
+ *
+ * sqlite runs with synchronous=FULL: an ack tells a gate it may delete an event, so a commit must
+ * survive a power cut, which NORMAL does not promise in WAL mode.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Kysely } from 'kysely';
+import { ConfigError } from '../config/load.js';
 import type { Logger } from '../util/logger.js';
 import { migrateToLatest, type SqlDialectName } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -21,11 +25,13 @@ export interface OpenDatabase {
 /** `sqlite:<path>`, `file:<path>`, a bare path, or `postgres://…`. */
 export async function openDatabase(url: string, log: Logger): Promise<OpenDatabase> {
   if (/^postgres(ql)?:\/\//.test(url)) {
-    throw new Error('PARKING_DATABASE_URL: PostgreSQL is not available in this build yet; use a sqlite file');
+    throw new ConfigError([
+      'PARKING_DATABASE_URL (databaseUrl): PostgreSQL is not supported yet; use a sqlite file (sqlite:<path>)',
+    ]);
   }
   const filename = url.replace(/^(sqlite|file):(\/\/)?/, '');
   if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
-  const db = new Kysely<Database>({ dialect: new Sqlite3Dialect({ filename, synchronous: 'NORMAL' }) });
+  const db = new Kysely<Database>({ dialect: new Sqlite3Dialect({ filename, synchronous: 'FULL' }) });
   try {
     const applied = await migrateToLatest(db as Kysely<unknown>, 'sqlite');
     if (applied.length > 0) log.info(`applied migrations: ${applied.join(', ')}`);

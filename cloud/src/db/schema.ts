@@ -57,9 +57,12 @@ export interface ReservationsTable {
   updated_at: string;
   /** The hold: a reservation still `reserved` at this time expires (domain rule 7). */
   hold_until: string;
-  /** Set when an entry was allowed and its Started has not arrived yet. */
+  /** Set when an entry was allowed and its Started has not arrived yet: by which gate, for which request and credential. */
   admission_gate_id: string | null;
   admission_until: string | null;
+  admission_request_id: string | null;
+  admission_credential_kind: 'plate' | 'rfid' | null;
+  admission_credential_value: string | null;
 }
 
 export interface ParkingSessionsTable {
@@ -143,6 +146,15 @@ export interface Database {
   checkpoints: CheckpointsTable;
   schedule_spaces: ScheduleSpacesTable;
 }
+
+/** The admission columns of a reservation with no entry in progress. */
+export const NO_ADMISSION = {
+  admission_gate_id: null,
+  admission_until: null,
+  admission_request_id: null,
+  admission_credential_kind: null,
+  admission_credential_value: null,
+} as const;
 
 export type Space = Selectable<SpacesTable>;
 export type Gate = Selectable<GatesTable>;

@@ -39,8 +39,9 @@ function readRequestId(value: unknown): string {
 }
 
 export interface DecisionInput {
-  gate: Gate | undefined;
   gateId: string;
+  /** Looks the gate up; a failure to look it up is an internal error, not an unknown gate. */
+  lookupGate: (gateId: string) => Promise<Gate | undefined>;
   payload: Uint8Array | string;
 }
 
@@ -54,21 +55,15 @@ export async function decideEntry(ctx: DomainContext, input: DecisionInput): Pro
   const { credential } = request.data;
   const normal = normalizeCredential(credential.kind, credential.value);
   if (!normal.ok) return deny(requestId, DenyReason.malformedRequest, normal.error);
-  const gate = input.gate;
-  if (!gate) return deny(requestId, DenyReason.unknownGate, `gate ${input.gateId} is not registered`);
-  if (gate.direction !== 'entry')
-    return deny(requestId, DenyReason.notAnEntryGate, 'exit gates open without asking');
-
   try {
+    const gate = await input.lookupGate(input.gateId);
+    if (!gate) return deny(requestId, DenyReason.unknownGate, `gate ${input.gateId} is not registered`);
+    if (gate.direction !== 'entry') {
+      return deny(requestId, DenyReason.notAnEntryGate, 'exit gates open without asking');
+    }
     return await commit<AuthResponse>(ctx, async (trx, now) => {
-      const decision = await decide(
-        trx,
-        gate,
-        credential.kind,
-        normal.value,
-        now,
-        ctx.settings.admissionWindowMs,
-      );
+      const cred = { kind: credential.kind, value: normal.value };
+      const decision = await decide(trx, gate, cred, requestId, now, ctx.settings.admissionWindowMs);
       if (decision.decision === 'deny') return { result: { requestId, ...decision }, events: [] };
       return {
         result: { requestId, ...decision },
@@ -90,7 +85,7 @@ export async function decideEntry(ctx: DomainContext, input: DecisionInput): Pro
       };
     });
   } catch (error) {
-    ctx.log.error(`authorization for gate ${gate.id} failed; denying`, error);
+    ctx.log.error(`authorization for gate ${input.gateId} failed; denying`, error);
     return deny(requestId, DenyReason.internalError, 'the cloud could not decide');
   }
 }
@@ -108,8 +103,8 @@ type Decision =
 async function decide(
   trx: Transaction<Database>,
   gate: Gate,
-  kind: 'plate' | 'rfid',
-  value: string,
+  { kind, value }: { kind: 'plate' | 'rfid'; value: string },
+  requestId: string,
   now: number,
   admissionWindowMs: number,
 ): Promise<Decision> {
@@ -132,6 +127,8 @@ async function decide(
       'reservations.facility_id',
       'reservations.plate',
       'reservations.admission_until',
+      'reservations.admission_credential_kind',
+      'reservations.admission_credential_value',
       'spaces.label',
     ])
     .where('reservations.member_id', '=', memberId)
@@ -140,11 +137,25 @@ async function decide(
     .orderBy('reservations.created_at')
     .execute();
   if (live.length === 0) return { decision: 'deny', reason: DenyReason.noReservation };
+  const pending = (r: (typeof live)[number]) => r.admission_until !== null && r.admission_until > nowIso;
+  // The same plate or tag is already on its way in (at this gate or another, on any reservation of
+  // the member): a clone or a second lane's misread must not let a second car in behind it.
+  if (
+    live.some(
+      (r) => pending(r) && r.admission_credential_kind === kind && r.admission_credential_value === value,
+    )
+  ) {
+    return {
+      decision: 'deny',
+      reason: DenyReason.admissionPending,
+      message: 'this car is already being let in',
+    };
+  }
   const here = live.filter((r) => r.facility_id === gate.facility_id);
   if (here.length === 0) return { decision: 'deny', reason: DenyReason.wrongFacility };
 
   // A plate prefers the reservation made for it; a tag (or another of the member's plates) takes the oldest.
-  const free = here.filter((r) => r.admission_until === null || r.admission_until <= nowIso);
+  const free = here.filter((r) => !pending(r));
   const chosen = free.find((r) => kind === 'plate' && r.plate === value) ?? free[0];
   if (!chosen) {
     return {
@@ -156,7 +167,14 @@ async function decide(
   // Conditional, so two gates asking at once for one reservation cannot both be allowed.
   const claimed = await trx
     .updateTable('reservations')
-    .set({ admission_gate_id: gate.id, admission_until: iso(now + admissionWindowMs), updated_at: nowIso })
+    .set({
+      admission_gate_id: gate.id,
+      admission_until: iso(now + admissionWindowMs),
+      admission_request_id: requestId,
+      admission_credential_kind: kind,
+      admission_credential_value: value,
+      updated_at: nowIso,
+    })
     .where('id', '=', chosen.id)
     .where('status', '=', 'reserved')
     .where((eb) => eb.or([eb('admission_until', 'is', null), eb('admission_until', '<=', nowIso)]))

@@ -82,7 +82,7 @@ describe('reservation hold expiry (domain rule 7)', () => {
       credential: { kind: 'plate', value: '12가3456' },
       at: new Date().toISOString(),
     });
-    const answer = await decideEntry(env.ctx, { gate: gateRow, gateId: gate.id, payload });
+    const answer = await decideEntry(env.ctx, { lookupGate: async () => gateRow, gateId: gate.id, payload });
     expect(answer).toMatchObject({ decision: 'deny', reason: 'no_reservation' });
   });
 
@@ -99,7 +99,9 @@ describe('reservation hold expiry (domain rule 7)', () => {
       credential: { kind: 'plate', value: '12가3456' },
       at: new Date().toISOString(),
     });
-    expect((await decideEntry(env.ctx, { gate: gateRow, gateId: gate.id, payload })).decision).toBe('allow');
+    expect(
+      (await decideEntry(env.ctx, { lookupGate: async () => gateRow, gateId: gate.id, payload })).decision,
+    ).toBe('allow');
     const expiry = new HoldExpiry(env.ctx, 10_000);
     await vi.advanceTimersByTimeAsync(30_000);
     expect(await expiry.sweep()).toBe(0);
@@ -107,5 +109,28 @@ describe('reservation hold expiry (domain rule 7)', () => {
     await vi.advanceTimersByTimeAsync(60_000);
     expect(await expiry.sweep()).toBe(1);
     expect(await statusOf(reservation.id)).toBe('expired');
+  });
+});
+
+describe('a gate lookup that fails', () => {
+  it('denies with internal_error, not unknown_gate', async () => {
+    const env = await domainContext();
+    try {
+      const payload = JSON.stringify({
+        requestId: 'r9',
+        credential: { kind: 'plate', value: 'AB12' },
+        at: new Date().toISOString(),
+      });
+      const answer = await decideEntry(env.ctx, {
+        gateId: 'gate_x',
+        payload,
+        lookupGate: async () => {
+          throw new Error('SQLITE_IOERR');
+        },
+      });
+      expect(answer).toMatchObject({ requestId: 'r9', decision: 'deny', reason: 'internal_error' });
+    } finally {
+      await env.close();
+    }
   });
 });

@@ -8,13 +8,13 @@ import {
   describeZodError,
   type GateEvent,
   gateEventSchema,
-  gateEventsPayloadSchema,
+  MAX_EVENT_BATCH,
   MAX_EVENTS_PAYLOAD_BYTES,
   normalizeCredential,
   parseJsonPayload,
 } from '@parkinglot/shared';
 import type { Transaction } from 'kysely';
-import type { Database, Gate } from '../db/schema.js';
+import { type Database, type Gate, NO_ADMISSION } from '../db/schema.js';
 import { isUniqueViolation } from '../db/sqlite3/index.js';
 import { iso } from '../util/time.js';
 import type { DomainContext } from './context.js';
@@ -42,40 +42,40 @@ const eventIdOf = (value: unknown): string | null => {
   return typeof id === 'string' && id.length > 0 && id.length <= 64 ? id : null;
 };
 
+/** Read past the protocol limits only to name the events an over-large message carried. */
+const MAX_READABLE_BYTES = 4 * MAX_EVENTS_PAYLOAD_BYTES;
+
 export async function ingestGateEvents(
   ctx: DomainContext,
   gate: Gate | undefined,
   payload: Uint8Array | string,
 ): Promise<IngestResult> {
   const result: IngestResult = { acked: [], rejected: [], unreadable: 0, anomalies: 0 };
-  const parsed = parseJsonPayload(payload, MAX_EVENTS_PAYLOAD_BYTES);
-  const shape = parsed.ok ? gateEventsPayloadSchema.safeParse(parsed.value) : undefined;
-  if (!shape?.success) {
+  const parsed = parseJsonPayload(payload, MAX_READABLE_BYTES);
+  const batch = parsed.ok ? (parsed.value as { events?: unknown } | null)?.events : undefined;
+  const items: unknown[] = !parsed.ok ? [] : Array.isArray(batch) ? batch : [parsed.value];
+  if (!parsed.ok || items.length === 0) {
     result.unreadable += 1;
     return result;
   }
-  const items = 'events' in shape.data ? (shape.data.events as unknown[]) : [shape.data];
+  const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
+  // Refused whole, but by id: an outbox that resends in order must hear why, or it is stuck.
+  const refusal =
+    size > MAX_EVENTS_PAYLOAD_BYTES || items.length > MAX_EVENT_BATCH
+      ? `batch_too_large: at most ${MAX_EVENT_BATCH} events and ${MAX_EVENTS_PAYLOAD_BYTES} bytes per message`
+      : !gate
+        ? 'the gate is not registered'
+        : null;
   for (const item of items) {
     const eventId = eventIdOf(item);
-    const event = gateEventSchema.safeParse(item);
-    const cred =
-      event.success && event.data.credential
-        ? normalizeCredential(event.data.credential.kind, event.data.credential.value)
-        : undefined;
-    const problem = !event.success
-      ? describeZodError(event.error)
-      : cred && !cred.ok
-        ? `credential: ${cred.error}`
-        : !gate
-          ? 'the gate is not registered'
-          : null;
-    if (problem !== null || !event.success || !gate) {
-      if (eventId) result.rejected.push({ eventId, error: problem ?? 'invalid event' });
+    const event = refusal === null ? gateEventSchema.safeParse(item) : null;
+    if (!gate || !event?.success) {
+      const error = refusal ?? (event && !event.success ? describeZodError(event.error) : 'invalid event');
+      if (eventId) result.rejected.push({ eventId, error });
       else result.unreadable += 1;
       continue;
     }
-    const credential = cred?.ok ? { kind: event.data.credential!.kind, value: cred.value } : undefined;
-    const outcome = await applyOnce(ctx, gate, { ...event.data, credential });
+    const outcome = await applyOnce(ctx, gate, event.data);
     if (outcome === 'anomaly') result.anomalies += 1;
     result.acked.push(event.data.eventId);
   }
@@ -85,17 +85,26 @@ export async function ingestGateEvents(
 async function applyOnce(
   ctx: DomainContext,
   gate: Gate,
-  event: GateEvent,
+  received: GateEvent,
 ): Promise<Outcome['outcome'] | 'duplicate'> {
   try {
     return await commit(ctx, async (trx, now) => {
       const seen = await trx
         .selectFrom('gate_events')
         .select('event_id')
-        .where('event_id', '=', event.eventId)
+        .where('event_id', '=', received.eventId)
         .executeTakeFirst();
       if (seen) return { result: 'duplicate' as const, events: [] };
-      const outcome = await dispatch(trx, gate, event, now);
+      const raw = received.credential;
+      const normal = raw ? normalizeCredential(raw.kind, raw.value) : null;
+      const event = normal?.ok
+        ? { ...received, credential: { kind: raw!.kind, value: normal.value } }
+        : received;
+      // A misread plate on an Ended must not vanish: it is kept, with the raw read, for the operator.
+      const outcome: Outcome =
+        normal && !normal.ok
+          ? { outcome: 'anomaly', anomaly: 'unreadable_credential', events: [] }
+          : await dispatch(trx, gate, event, now);
       await trx
         .insertInto('gate_events')
         .values({
@@ -235,25 +244,37 @@ async function onEnded(trx: Trx, gate: Gate, event: GateEvent, cred: Cred, now: 
   return { outcome: 'applied', events: await closeSession(trx, session, gate, event, now) };
 }
 
+/**
+ * Releases the admission this gate holds: named by reservationId, or by the requestId of an allow
+ * the gate never saw (it had already timed out and denied).
+ */
 async function onEntryAborted(trx: Trx, gate: Gate, event: GateEvent, now: number): Promise<Outcome> {
-  if (!event.reservationId) return record(gate, event);
-  const released = await trx
+  if (!event.reservationId && !event.requestId) return record(gate, event);
+  let query = trx
     .updateTable('reservations')
-    .set({ admission_gate_id: null, admission_until: null, updated_at: iso(now) })
-    .where('id', '=', event.reservationId)
+    .set({ ...NO_ADMISSION, updated_at: iso(now) })
     .where('admission_gate_id', '=', gate.id)
-    .where('status', '=', 'reserved')
-    .executeTakeFirst();
-  if (released.numUpdatedRows === 0n) return record(gate, event);
+    .where('status', '=', 'reserved');
+  query = event.reservationId
+    ? query.where('id', '=', event.reservationId)
+    : query.where('admission_request_id', '=', event.requestId!);
+  const released = await query.returning('id').executeTakeFirst();
+  if (!released) return record(gate, event);
   return {
     outcome: 'applied',
     events: [
       {
         type: 'EntryAborted',
         aggregateType: 'reservation',
-        aggregateId: event.reservationId,
+        aggregateId: released.id,
         facilityId: gate.facility_id,
-        data: { reservationId: event.reservationId, gateId: gate.id, eventId: event.eventId, at: event.at },
+        data: {
+          reservationId: released.id,
+          requestId: event.requestId ?? null,
+          gateId: gate.id,
+          eventId: event.eventId,
+          at: event.at,
+        },
       },
     ],
   };

@@ -8,7 +8,7 @@
  */
 import { newId } from '@parkinglot/shared';
 import type { Transaction } from 'kysely';
-import type { Database, Reservation } from '../db/schema.js';
+import { type Database, NO_ADMISSION, type Reservation } from '../db/schema.js';
 import { isUniqueViolation } from '../db/sqlite3/index.js';
 import { iso } from '../util/time.js';
 import type { DomainContext } from './context.js';
@@ -76,8 +76,7 @@ export async function reserve(
         created_at: iso(now),
         updated_at: iso(now),
         hold_until: iso(now + ctx.settings.reservationHoldMs),
-        admission_gate_id: null,
-        admission_until: null,
+        ...NO_ADMISSION,
       };
       await trx.insertInto('reservations').values(reservation).execute();
       return {
@@ -125,7 +124,7 @@ async function release(
 ): Promise<NewDomainEvent[]> {
   const changed = await trx
     .updateTable('reservations')
-    .set({ status: to, updated_at: iso(now), admission_gate_id: null, admission_until: null })
+    .set({ status: to, updated_at: iso(now), ...NO_ADMISSION })
     .where('id', '=', r.id)
     .where('status', '=', 'reserved')
     .executeTakeFirst();
@@ -157,6 +156,13 @@ export async function cancel(ctx: DomainContext, reservationId: string, actor: A
     if (!r) throw notFound('reservation', reservationId);
     if (actor.role === 'member' && actor.memberId !== r.member_id) {
       throw forbidden('only the member who holds a reservation, or an operator, can cancel it');
+    }
+    if (r.status === 'reserved' && r.admission_until !== null && r.admission_until > iso(now)) {
+      // A car was just allowed in on it: freeing the space now would give it to someone else under that car.
+      throw conflict(
+        'admission_pending',
+        `a car is entering on reservation ${r.id}; try again once it is in or gone`,
+      );
     }
     const events = r.status === 'reserved' ? await release(trx, r, 'canceled', now, { by: actor.role }) : [];
     if (events.length === 0) {

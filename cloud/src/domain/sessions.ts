@@ -1,7 +1,7 @@
 /** Parking sessions: Started opens one (domain rule 5), Ended closes it (rule 6). */
 import { type GateEvent, newId } from '@parkinglot/shared';
 import type { Transaction } from 'kysely';
-import type { Database, Gate, ParkingSession } from '../db/schema.js';
+import { type Database, type Gate, NO_ADMISSION, type ParkingSession } from '../db/schema.js';
 import { iso } from '../util/time.js';
 import type { NewDomainEvent } from './event-log.js';
 import { memberIdByCredential } from './members.js';
@@ -74,7 +74,7 @@ export async function openSession(
   if (reservation) {
     await trx
       .updateTable('reservations')
-      .set({ status: 'in_use', admission_gate_id: null, admission_until: null, updated_at: iso(now) })
+      .set({ status: 'in_use', ...NO_ADMISSION, updated_at: iso(now) })
       .where('id', '=', reservation.id)
       .where('status', '=', 'reserved')
       .execute();

@@ -25,11 +25,11 @@ export class AuthResponder {
       return;
     }
     const { gateId } = parsed;
-    const gate = await this.deps.gates.get(gateId).catch((error) => {
-      this.deps.ctx.log.error(`looking up gate ${gateId} failed`, error);
-      return undefined;
+    const response = await decideEntry(this.deps.ctx, {
+      gateId,
+      payload,
+      lookupGate: (id) => this.deps.gates.get(id),
     });
-    const response = await decideEntry(this.deps.ctx, { gate, gateId, payload });
     this.deps.counters.inc(`auth.${response.decision}`);
     if (response.decision === 'deny') this.deps.counters.inc(`auth.deny.${response.reason}`);
     this.deps.ctx.log.debug(

@@ -2,21 +2,15 @@
  * Bearer tokens: the operator token from the configuration, or a member's token issued at
  * registration. No request without a valid token reaches the domain.
  */
-import { timingSafeEqual } from 'node:crypto';
 import { createMiddleware } from 'hono/factory';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { DomainError, forbidden } from '../domain/errors.js';
 import { memberIdByToken } from '../domain/members.js';
 import type { Actor } from '../domain/reservations.js';
+import { sameSecret } from '../util/secrets.js';
 
 export type Env = { Variables: { actor: Actor } };
-
-function equal(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
 
 export function authenticate(db: Kysely<Database>, operatorToken: string) {
   return createMiddleware<Env>(async (c, next) => {
@@ -24,7 +18,7 @@ export function authenticate(db: Kysely<Database>, operatorToken: string) {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) throw new DomainError('unauthorized', 'send Authorization: Bearer <token>', 401);
     const token = match[1]!;
-    if (equal(token, operatorToken)) {
+    if (sameSecret(token, operatorToken)) {
       c.set('actor', { role: 'operator' });
     } else {
       const memberId = await memberIdByToken(db, token);

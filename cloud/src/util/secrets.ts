@@ -12,6 +12,13 @@ export function hashSecret(secret: string): string {
   return createHash('sha256').update(secret, 'utf8').digest('hex');
 }
 
+/** Constant-time comparison of two secrets given in the clear. */
+export function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
 export function secretMatches(secret: string, hash: string): boolean {
   const actual = Buffer.from(hashSecret(secret), 'hex');
   const expected = Buffer.from(hash, 'hex');

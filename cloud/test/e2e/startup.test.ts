@@ -83,6 +83,18 @@ describe('start-up errors', () => {
     );
   });
 
+  it('exits non-zero with one line for a PostgreSQL URL, which this build does not take yet', () => {
+    const result = runMain({
+      PARKING_DATABASE_URL: 'postgres://127.0.0.1/test',
+      PARKING_DATA_DIR: tempDir(),
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim()).toMatch(
+      /^parkinglot: invalid configuration: PARKING_DATABASE_URL .*not supported yet/,
+    );
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
   it('exits non-zero with one line per bad setting', () => {
     const result = runMain({ PARKING_HTTP_PORT: '99999', PARKING_DATA_DIR: tempDir() });
     expect(result.status).toBe(1);

@@ -66,6 +66,9 @@ export async function up(db: Kysely<unknown>, { dialect }: MigrationContext): Pr
     .addColumn('hold_until', 'text', (c) => c.notNull())
     .addColumn('admission_gate_id', 'text')
     .addColumn('admission_until', 'text')
+    .addColumn('admission_request_id', 'text')
+    .addColumn('admission_credential_kind', 'text')
+    .addColumn('admission_credential_value', 'text')
     .execute();
   await db.schema
     .createIndex('reservations_member')
