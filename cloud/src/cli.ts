@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { createLogger } from '@parkinglot/platform/log';
+import { systemClock } from '@parkinglot/platform/time';
 /**
  * Maintenance commands: `npm run cli -w @parkinglot/cloud -- <command> [--config file]`.
  *   rebuild-schedule   drop the schedule read model and replay the event log from sequence 0
@@ -9,8 +11,6 @@ import { openDatabase } from './db/database.js';
 import { EventBus } from './domain/bus.js';
 import { lastSeq } from './domain/event-log.js';
 import { ScheduleProjector } from './projection/schedule-projector.js';
-import { systemClock } from './util/clock.js';
-import { createLogger } from './util/logger.js';
 
 const USAGE = 'usage: parkinglot-cloud-cli <rebuild-schedule|migrate> [--config file.json]';
 

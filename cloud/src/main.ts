@@ -1,11 +1,11 @@
 #!/usr/bin/env node
+import { createLogger } from '@parkinglot/platform/log';
 /**
  * `npm start`: the cloud on the embedded defaults (aedes + a sqlite file under ./data), or whatever
  * the configuration says. Prints where it listens and the operator token on stdout; logs on stderr.
  */
 import { ConfigError, loadConfig } from './config/load.js';
 import { StartupError, startCloud } from './server.js';
-import { createLogger } from './util/logger.js';
 
 function configFileArg(argv: string[]): string | undefined {
   const i = argv.indexOf('--config');

@@ -5,3 +5,4 @@ export * from './messages.js';
 export * from './plate.js';
 export * from './reasons.js';
 export * from './topics.js';
+export * from './wire.js';

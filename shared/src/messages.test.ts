@@ -76,9 +76,17 @@ describe('messages', () => {
 
 describe('times', () => {
   it('turns any offset into UTC so events order across gates', () => {
-    const event = gateEventSchema.parse({ eventId: 'e', type: 'Denied', at: '2026-11-24T08:00:00.000+09:00' });
+    const event = gateEventSchema.parse({
+      eventId: 'e',
+      type: 'Denied',
+      at: '2026-11-24T08:00:00.000+09:00',
+    });
     expect(event.at).toBe('2026-11-23T23:00:00.000Z');
-    const request = authRequestSchema.parse({ requestId: 'r', credential: { kind: 'plate', value: 'x' }, at: '2026-11-24T08:00:00Z' });
+    const request = authRequestSchema.parse({
+      requestId: 'r',
+      credential: { kind: 'plate', value: 'x' },
+      at: '2026-11-24T08:00:00Z',
+    });
     expect(request.at).toBe('2026-11-24T08:00:00.000Z');
   });
 });

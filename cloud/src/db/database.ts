@@ -7,12 +7,12 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { Logger } from '@parkinglot/platform/log';
+import { Sqlite3Dialect } from '@parkinglot/platform/sqlite';
 import { Kysely } from 'kysely';
 import { ConfigError } from '../config/load.js';
-import type { Logger } from '../util/logger.js';
 import { migrateToLatest, type SqlDialectName } from './migrations/index.js';
 import type { Database } from './schema.js';
-import { Sqlite3Dialect } from './sqlite3/index.js';
 
 export interface OpenDatabase {
   db: Kysely<Database>;

@@ -2,7 +2,7 @@
  * In-process notifications between features (projector, publisher, HTTP live view). A listener that
  * throws is logged and never reaches the emitter: one failing feature must not take the others down.
  */
-import type { Logger } from '../util/logger.js';
+import type { Logger } from '@parkinglot/platform/log';
 
 export interface BusEvents {
   /** New rows were committed to the event log. */

@@ -1,7 +1,7 @@
+import type { Logger } from '@parkinglot/platform/log';
+import type { Clock } from '@parkinglot/platform/time';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import type { Clock } from '../util/clock.js';
-import type { Logger } from '../util/logger.js';
 import type { EventBus } from './bus.js';
 
 export interface DomainSettings {

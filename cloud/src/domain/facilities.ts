@@ -1,8 +1,9 @@
 /** Facilities, their spaces and their gates (domain rule 1). */
+
+import { isUniqueViolation } from '@parkinglot/platform/sqlite';
 import { newId } from '@parkinglot/shared';
 import type { Kysely } from 'kysely';
 import type { Database, Gate } from '../db/schema.js';
-import { isUniqueViolation } from '../db/sqlite3/index.js';
 import { hashSecret, newSecret, secretMatches } from '../util/secrets.js';
 import { iso } from '../util/time.js';
 import type { DomainContext } from './context.js';

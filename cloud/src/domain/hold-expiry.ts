@@ -1,5 +1,5 @@
 /** Sweeps expired reservation holds (domain rule 7) on an interval of the injected clock. */
-import { SerialRunner } from '../util/serial-runner.js';
+import { SerialRunner } from '@parkinglot/platform/time';
 import type { DomainContext } from './context.js';
 import { expireDue } from './reservations.js';
 

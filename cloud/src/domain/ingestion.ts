@@ -4,6 +4,8 @@
  * returns as applied, after the commit. Events that cannot be applied as they stand (an Ended with
  * no open session, a Started without a reservation) are kept as anomalies, never dropped.
  */
+
+import { isUniqueViolation } from '@parkinglot/platform/sqlite';
 import {
   describeZodError,
   type GateEvent,
@@ -15,7 +17,6 @@ import {
 } from '@parkinglot/shared';
 import type { Transaction } from 'kysely';
 import { type Database, type Gate, NO_ADMISSION } from '../db/schema.js';
-import { isUniqueViolation } from '../db/sqlite3/index.js';
 import { iso } from '../util/time.js';
 import type { DomainContext } from './context.js';
 import type { NewDomainEvent } from './event-log.js';

@@ -1,8 +1,9 @@
 /** Members, their plates and RFID tags, and their API tokens. */
+
+import { isUniqueViolation } from '@parkinglot/platform/sqlite';
 import { newId } from '@parkinglot/shared';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { isUniqueViolation } from '../db/sqlite3/index.js';
 import { hashSecret, newSecret } from '../util/secrets.js';
 import { iso } from '../util/time.js';
 import type { DomainContext } from './context.js';

@@ -6,10 +6,11 @@
  * on a single sqlite connection and under PostgreSQL's row locks alike; partial unique indexes on
  * live reservations stand behind it.
  */
+
+import { isUniqueViolation } from '@parkinglot/platform/sqlite';
 import { newId } from '@parkinglot/shared';
 import type { Transaction } from 'kysely';
 import { type Database, NO_ADMISSION, type Reservation } from '../db/schema.js';
-import { isUniqueViolation } from '../db/sqlite3/index.js';
 import { iso } from '../util/time.js';
 import type { DomainContext } from './context.js';
 import { conflict, DomainError, forbidden, invalid, notFound } from './errors.js';

@@ -1,10 +1,11 @@
 /** Every error leaves the API as `{error, message}` with its status, mapped here and nowhere else. */
+
+import type { Logger } from '@parkinglot/platform/log';
 import type { ApiError } from '@parkinglot/shared';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { DomainError } from '../domain/errors.js';
-import type { Logger } from '../util/logger.js';
 
 export function errorBody(error: string, message: string, details?: unknown): ApiError {
   return details === undefined ? { error, message } : { error, message, details };

@@ -1,7 +1,7 @@
+import { isValidFilter, topicMatches } from '@parkinglot/platform/mqtt';
 import { topics } from '@parkinglot/shared';
 import { describe, expect, it } from 'vitest';
 import { canPublish, canSetWill, canSubscribe, type Principal } from './acl.js';
-import { isValidFilter, topicMatches } from './topic-filter.js';
 
 const gateA: Principal = { role: 'gate', gateId: 'A' };
 const service: Principal = { role: 'service' };

@@ -3,6 +3,8 @@
  * the topic, so the rules are tested without a broker. Deny by default: a topic not explicitly
  * granted, or a client with no principal, gets nothing.
  */
+
+import { hasWildcard, isValidFilter } from '@parkinglot/platform/mqtt';
 import {
   GATE_PUBLISHES,
   GATE_SUBSCRIBES,
@@ -11,7 +13,6 @@ import {
   parseGateTopic,
   TOPIC_ROOT,
 } from '@parkinglot/shared';
-import { hasWildcard, isValidFilter } from './topic-filter.js';
 
 /** The identity a connection authenticated as; stored on the aedes client by the broker. */
 export type Principal = { role: 'gate'; gateId: string } | { role: 'service' } | { role: 'operator' };

@@ -3,8 +3,9 @@
  * where they may publish (authorizePublish, also consulted for last wills) and subscribe
  * (authorizeSubscribe). Every refusal is counted and logged at warn with the client id and topic.
  */
+
+import type { Logger } from '@parkinglot/platform/log';
 import type { AedesOptions, AuthenticateError, Client } from 'aedes';
-import type { Logger } from '../util/logger.js';
 import { canPublish, canSubscribe, type Principal } from './acl.js';
 
 export type Authenticate = (username: string, password: Buffer | undefined) => Promise<Principal | null>;

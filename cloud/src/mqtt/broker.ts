@@ -3,8 +3,8 @@
  * in broker-hooks.ts / acl.ts; this file owns the sockets and the lifecycle.
  */
 import net from 'node:net';
+import type { Logger } from '@parkinglot/platform/log';
 import { Aedes, type Client } from 'aedes';
-import type { Logger } from '../util/logger.js';
 import {
   type Authenticate,
   type BrokerStats,

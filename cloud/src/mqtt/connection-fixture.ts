@@ -2,10 +2,11 @@
  * Test fixture for the MqttConnection tests: a broker on a free port, connections and raw clients
  * that are all stopped in tearDown(), and an inbox to await what a handler receives.
  */
+
+import { quietLogger } from '@parkinglot/platform/log';
+import { MqttConnection, type MqttConnectionOptions } from '@parkinglot/platform/mqtt';
 import type { MqttClient } from 'mqtt';
-import { quietLogger } from '../util/logger.js';
 import type { EmbeddedBroker } from './broker.js';
-import { MqttConnection, type MqttConnectionOptions } from './connection.js';
 import { connectRaw, startTestBroker, USERS, WAIT_MS } from './testing.js';
 
 export class ConnectionFixture {

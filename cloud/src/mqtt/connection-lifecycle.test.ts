@@ -1,6 +1,6 @@
+import { quietLogger } from '@parkinglot/platform/log';
 import { topics } from '@parkinglot/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { quietLogger } from '../util/logger.js';
 import { startEmbeddedBroker } from './broker.js';
 import { ConnectionFixture, inbox } from './connection-fixture.js';
 import { nextMessage, noDelayOf, startTestBroker, waitFor } from './testing.js';

@@ -1,6 +1,6 @@
+import { MqttNotConnectedError } from '@parkinglot/platform/mqtt';
 import { topics } from '@parkinglot/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MqttNotConnectedError } from './connection.js';
 import { ConnectionFixture, inbox } from './connection-fixture.js';
 import { capturingLogger, noDelayOf, startTestBroker, waitFor } from './testing.js';
 

@@ -6,8 +6,8 @@
 import type { EventEmitter } from 'node:events';
 import { once } from 'node:events';
 import type net from 'node:net';
+import { createLogger, type Logger, quietLogger } from '@parkinglot/platform/log';
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
-import { createLogger, type Logger, quietLogger } from '../util/logger.js';
 import type { Principal } from './acl.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from './broker.js';
 

@@ -3,14 +3,15 @@
  * moves only after the broker acknowledged (PUBACK) every message of a batch, and a restart resumes
  * from it. Subscribers drop repeats by `seq`.
  */
+
+import type { Logger } from '@parkinglot/platform/log';
+import type { Clock } from '@parkinglot/platform/time';
+import { SerialRunner } from '@parkinglot/platform/time';
 import { topics } from '@parkinglot/shared';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { EventBus } from '../domain/bus.js';
 import { getCheckpoint, readEventsAfter, setCheckpoint } from '../domain/event-log.js';
-import type { Clock } from '../util/clock.js';
-import type { Logger } from '../util/logger.js';
-import { SerialRunner } from '../util/serial-runner.js';
 
 export const PUBLISHER_CHECKPOINT = 'publisher:mqtt';
 

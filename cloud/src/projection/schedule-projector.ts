@@ -4,14 +4,15 @@
  * projected exactly once; a stopped projector leaves the write side untouched and catches up from
  * its checkpoint when it starts again.
  */
+
+import type { Logger } from '@parkinglot/platform/log';
+import type { Clock } from '@parkinglot/platform/time';
+import { SerialRunner } from '@parkinglot/platform/time';
 import type { DomainEvent } from '@parkinglot/shared';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { EventBus } from '../domain/bus.js';
 import { getCheckpoint, readEventsAfter, setCheckpoint } from '../domain/event-log.js';
-import type { Clock } from '../util/clock.js';
-import type { Logger } from '../util/logger.js';
-import { SerialRunner } from '../util/serial-runner.js';
 
 export const SCHEDULE_CHECKPOINT = 'projection:schedule';
 

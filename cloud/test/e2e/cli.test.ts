@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestCloud, type TestCloud } from '../support/cloud.js';
+import { startTestCloud, type TestCloud } from '../../src/testing/cloud.js';
 
 const cloudDir = join(import.meta.dirname, '..', '..');
 const cli = (args: string[], env: Record<string, string>) =>

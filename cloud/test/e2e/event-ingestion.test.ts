@@ -1,8 +1,8 @@
 /** Gate events over MQTT: applied once by eventId, acked after commit, anomalies recorded, never lost. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestCloud } from '../support/cloud.js';
-import { event, type TestGate } from '../support/gate.js';
-import { startSite, type TestSite } from '../support/site.js';
+import type { TestCloud } from '../../src/testing/cloud.js';
+import { event, type TestGate } from '../../src/testing/gate.js';
+import { startSite, type TestSite } from '../../src/testing/site.js';
 
 describe('event ingestion', () => {
   let env: TestSite;

@@ -4,9 +4,9 @@
  * every deny reason.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestCloud } from '../support/cloud.js';
-import { event, type TestGate } from '../support/gate.js';
-import { startSite, type TestSite } from '../support/site.js';
+import type { TestCloud } from '../../src/testing/cloud.js';
+import { event, type TestGate } from '../../src/testing/gate.js';
+import { startSite, type TestSite } from '../../src/testing/site.js';
 
 describe('cloud end to end', () => {
   let env: TestSite;

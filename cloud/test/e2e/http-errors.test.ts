@@ -1,6 +1,6 @@
 /** The HTTP contract's errors: one JSON shape, the right status, never a 500 for bad input. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestCloud, type TestCloud } from '../support/cloud.js';
+import { startTestCloud, type TestCloud } from '../../src/testing/cloud.js';
 
 describe('HTTP errors', () => {
   let t: TestCloud;

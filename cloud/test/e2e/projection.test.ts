@@ -3,9 +3,9 @@
  * and Ended events keep succeeding; restarted, it catches up; rebuilt from sequence 0, it is the same.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestCloud } from '../support/cloud.js';
-import { event, type TestGate } from '../support/gate.js';
-import { startSite, type TestSite } from '../support/site.js';
+import type { TestCloud } from '../../src/testing/cloud.js';
+import { event, type TestGate } from '../../src/testing/gate.js';
+import { startSite, type TestSite } from '../../src/testing/site.js';
 
 describe('schedule projection', () => {
   let env: TestSite;

@@ -1,6 +1,6 @@
 /** First come, first served over real HTTP: of any number of concurrent requests exactly one wins. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestCloud, type TestCloud } from '../support/cloud.js';
+import { startTestCloud, type TestCloud } from '../../src/testing/cloud.js';
 
 describe('first come, first served', () => {
   let t: TestCloud;

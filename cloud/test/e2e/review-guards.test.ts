@@ -4,9 +4,9 @@
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestCloud } from '../support/cloud.js';
-import { event, TestGate } from '../support/gate.js';
-import { startSite, type TestSite } from '../support/site.js';
+import type { TestCloud } from '../../src/testing/cloud.js';
+import { event, TestGate } from '../../src/testing/gate.js';
+import { startSite, type TestSite } from '../../src/testing/site.js';
 
 describe('authorization and ingestion guards', () => {
   let env: TestSite;

@@ -4,10 +4,10 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { quietLogger } from '@parkinglot/platform/log';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCloud } from '../../src/server.js';
-import { quietLogger } from '../../src/util/logger.js';
-import { testConfig } from '../support/cloud.js';
+import { testConfig } from '../../src/testing/cloud.js';
 
 const cloudDir = join(import.meta.dirname, '..', '..');
 

@@ -2,11 +2,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { quietLogger } from '@parkinglot/platform/log';
+import { systemClock } from '@parkinglot/platform/time';
 import { openDatabase } from '../../src/db/database.js';
 import { EventBus } from '../../src/domain/bus.js';
 import type { DomainContext, DomainSettings } from '../../src/domain/context.js';
-import { systemClock } from '../../src/util/clock.js';
-import { quietLogger } from '../../src/util/logger.js';
 
 export async function domainContext(settings: Partial<DomainSettings> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'parkinglot-domain-'));

@@ -3,7 +3,7 @@
  * every (re)connect, and the dispatch of incoming messages to their handlers. A handler that
  * throws or rejects is logged here and never reaches the MQTT client or the process.
  */
-import type { Logger } from '../util/logger.js';
+import type { Logger } from '../log/logger.js';
 import { topicMatches } from './topic-filter.js';
 
 export type QoS = 0 | 1 | 2;

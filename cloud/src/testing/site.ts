@@ -1,5 +1,5 @@
 /** A running cloud with one seeded facility and its entry and exit gates connected over MQTT. */
-import type { ConfigInput } from '../../src/config/schema.js';
+import type { ConfigInput } from '../config/schema.js';
 import { startTestCloud, type TestCloud } from './cloud.js';
 import { TestGate } from './gate.js';
 

@@ -1,6 +1,7 @@
 /** The options, publish settings and errors of MqttConnection (connection.ts). */
-import type { Clock } from '../util/clock.js';
-import type { Logger } from '../util/logger.js';
+
+import type { Logger } from '../log/logger.js';
+import type { Clock } from '../time/clock.js';
 import type { QoS } from './subscriptions.js';
 
 export type { MessageHandler, QoS } from './subscriptions.js';

@@ -2,7 +2,7 @@
  * Runs one async job at a time. A kick while it runs schedules exactly one more run, so a burst of
  * notifications costs one extra pass, and nothing committed during a pass is missed.
  */
-import type { Logger } from './logger.js';
+import type { Logger } from '../log/logger.js';
 
 export class SerialRunner {
   private current: Promise<number> | null = null;

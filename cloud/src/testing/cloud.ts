@@ -2,11 +2,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ResolvedConfig } from '../../src/config/load.js';
-import { type ConfigInput, configSchema } from '../../src/config/schema.js';
-import { type Cloud, startCloud } from '../../src/server.js';
-import type { Clock } from '../../src/util/clock.js';
-import { quietLogger } from '../../src/util/logger.js';
+import { quietLogger } from '@parkinglot/platform/log';
+import type { Clock } from '@parkinglot/platform/time';
+import type { ResolvedConfig } from '../config/load.js';
+import { type ConfigInput, configSchema } from '../config/schema.js';
+import { type Cloud, startCloud } from '../server.js';
 import { Api } from './api.js';
 
 export interface TestCloud {

@@ -7,8 +7,8 @@
 import { EventEmitter } from 'node:events';
 import type net from 'node:net';
 import type { MqttClient } from 'mqtt';
-import { type Clock, systemClock } from '../util/clock.js';
-import type { Logger } from '../util/logger.js';
+import type { Logger } from '../log/logger.js';
+import { type Clock, systemClock } from '../time/clock.js';
 import {
   createMqttClient,
   describeMqttError as describe,

@@ -1,0 +1,8 @@
+/**
+ * A test kit for packages that test against a real cloud (edge, firmware-sim, bench): a cloud on
+ * free ports over a temporary sqlite file, an HTTP client, and a gate's side of the MQTT contract.
+ */
+export { Api, type ApiResponse } from './api.js';
+export { startTestCloud, type TestCloud, testConfig } from './cloud.js';
+export { event, TestGate } from './gate.js';
+export { startSite, type TestSite } from './site.js';

@@ -1,0 +1,158 @@
+/**
+ * One edge agent: a gate's hardware, its state machine, the durable outbox and the MQTT link to the
+ * cloud, wired together. It starts with the cloud unreachable (entries are denied, exits open, events
+ * wait in the outbox) and catches up when the link comes back.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from '@parkinglot/platform/log';
+import { MqttConnection } from '@parkinglot/platform/mqtt';
+import { type Clock, systemClock } from '@parkinglot/platform/time';
+import { topics } from '@parkinglot/shared';
+import { CloudAuthorizer } from './cloud/authorizer.js';
+import { GateLink } from './cloud/gate-link.js';
+import type { EdgeConfig } from './config/schema.js';
+import type { Hardware } from './drivers/hardware.js';
+import { GateController } from './gate/controller.js';
+import { OutboxDeliverer } from './outbox/deliverer.js';
+import { Outbox } from './outbox/store.js';
+
+export interface Agent {
+  controller: GateController;
+  outbox: Outbox;
+  authorizer: CloudAuthorizer | null;
+  deliverer: OutboxDeliverer;
+  link: GateLink;
+  mqtt: MqttConnection;
+  hardware: Hardware;
+  stop(): Promise<void>;
+}
+
+export interface AgentDeps {
+  log: Logger;
+  clock?: Clock;
+  /** The gate's devices; opened from the configuration by the caller (drivers/hardware.ts). */
+  hardware: Hardware;
+}
+
+export async function startAgent(config: EdgeConfig, deps: AgentDeps): Promise<Agent> {
+  const { log, hardware } = deps;
+  const clock = deps.clock ?? systemClock;
+  const { gateId } = config;
+  mkdirSync(config.dataDir, { recursive: true });
+  const outbox = await Outbox.open({
+    filename: join(config.dataDir, 'outbox.sqlite'),
+    clock,
+    maxEvents: config.outbox.maxEvents,
+  });
+
+  const mqtt = new MqttConnection({
+    url: config.mqtt.url,
+    username: config.mqtt.username ?? gateId,
+    password: config.mqtt.password,
+    clientId: gateId,
+    log: log.child('mqtt'),
+    reconnectPeriodMs: config.mqtt.reconnectPeriodMs,
+    clock,
+    // [MQTT-3.1.2-8] the broker says "offline" for us if we vanish without a DISCONNECT.
+    will: { topic: topics.availability(gateId), payload: 'offline', retain: true, qos: 1 },
+  });
+
+  const authorizer =
+    config.direction === 'entry'
+      ? new CloudAuthorizer({
+          gateId,
+          mqtt,
+          clock,
+          log: log.child('auth'),
+          timeoutMs: config.authTimeoutMs,
+          breaker: config.breaker,
+        })
+      : null;
+  await authorizer?.start();
+  const deliverer = new OutboxDeliverer({
+    gateId,
+    outbox,
+    mqtt,
+    clock,
+    log: log.child('outbox'),
+    ...config.outbox,
+  });
+  await deliverer.start();
+
+  const controller = new GateController({
+    direction: config.direction,
+    clock,
+    log: log.child('gate'),
+    barrier: hardware.barrier,
+    ...(hardware.arrival ? { arrival: hardware.arrival } : {}),
+    ...(hardware.passage ? { passage: hardware.passage } : {}),
+    ...(hardware.plates ? { plates: hardware.plates } : {}),
+    ...(hardware.tags ? { tags: hardware.tags } : {}),
+    ...(authorizer ? { authorizer } : {}),
+    recorder: outbox,
+    timing: config.timing,
+    exitOpensWithoutCredential: config.exitOpensWithoutCredential,
+    minPlateConfidence: config.plateReader?.minConfidence ?? 0,
+  });
+  controller.start();
+
+  const readers = [hardware.plates, hardware.tags].filter((r) => r !== undefined);
+  const link = new GateLink({
+    gateId,
+    mqtt,
+    controller,
+    clock,
+    log: log.child('link'),
+    heartbeatMs: config.stateHeartbeatMs,
+    extraState: () => ({
+      outboxDepth: outbox.depth,
+      cloudLink: !mqtt.isConnected ? 'down' : authorizer?.breaker.state === 'open' ? 'degraded' : 'up',
+      readers: readers.map((r) => ({ connected: r.connected, ...r.stats })),
+    }),
+    extraAlarms: () => [
+      ...(outbox.full ? ['outbox_full'] : []),
+      ...(readers.some((r) => !r.connected) ? ['reader_disconnected'] : []),
+    ],
+  });
+  await link.start();
+  outbox.onAppend(() => link.publishState());
+  mqtt.on('connected', () => {
+    log.info(`connected to ${config.mqtt.url}`);
+    link.announce();
+    deliverer.kick();
+  });
+  mqtt.on('disconnected', () => link.publishState());
+  mqtt.start().catch((error: Error) => {
+    // Not fatal: the gate runs offline (entries denied, exits open, events kept) and keeps retrying.
+    log.warn(`cloud not reachable yet (${error.message}); running offline and retrying`);
+  });
+  for (const reader of readers) await reader.start();
+
+  let stopped = false;
+  return {
+    controller,
+    outbox,
+    authorizer,
+    deliverer,
+    link,
+    mqtt,
+    hardware,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      for (const reader of readers) await reader.stop().catch((e) => log.warn('reader stop failed', e));
+      await controller.stop();
+      link.stop();
+      authorizer?.stop();
+      await deliverer.stop();
+      // A clean DISCONNECT discards the will, so say "offline" ourselves first.
+      await mqtt
+        .publish(topics.availability(gateId), 'offline', { qos: 1, retain: true })
+        .catch(() => undefined);
+      await mqtt.stop().catch((e) => log.warn('MQTT stop failed', e));
+      await hardware.close().catch((e) => log.warn('hardware close failed', e));
+      await outbox.close();
+    },
+  };
+}

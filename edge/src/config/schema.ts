@@ -1,0 +1,118 @@
+/**
+ * The one schema of an edge agent's configuration (a JSON file; see edge/gate.example.json).
+ * Every leaf can be overridden from the environment: PARKING_EDGE_ + its path in UPPER_SNAKE_CASE,
+ * e.g. mqtt.password -> PARKING_EDGE_MQTT_PASSWORD, board.barrier.relayPin ->
+ * PARKING_EDGE_BOARD_BARRIER_RELAY_PIN (env.ts derives the names from this schema).
+ */
+import { isValidGateId } from '@parkinglot/shared';
+import { z } from 'zod';
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const ms = (min: number, max: number) => int(min, max);
+const flag = z.union([z.boolean(), z.stringbool()]);
+const pin = int(0, 127);
+/** A device path (/dev/ttyUSB0) or a serial device exposed over TCP (tcp://host:port, as ser2net does). */
+const devicePath = z
+  .string()
+  .min(1)
+  .refine((p) => !p.startsWith('tcp:') || /^tcp:\/\/[^:/]+:\d{1,5}$/.test(p), 'expected tcp://host:port');
+
+const loop = z.object({
+  pin,
+  activeHigh: flag.default(true),
+  debounceMs: ms(0, 5_000).default(50),
+});
+
+export const edgeConfigSchema = z
+  .object({
+    gateId: z.string().refine(isValidGateId, 'letters, digits, _ and - only (1-64)'),
+    direction: z.enum(['entry', 'exit']),
+    mqtt: z.object({
+      url: z.string().regex(/^mqtts?:\/\//, 'expected mqtt://host:port or mqtts://host:port'),
+      /** Default: the gate id (the cloud issues gate credentials that way). */
+      username: z.string().min(1).optional(),
+      password: z.string().min(1),
+      reconnectPeriodMs: ms(100, 60_000).default(1_000),
+    }),
+    dataDir: z.string().min(1).default('./edge-data'),
+    /** How long an entry waits for the cloud's answer before it denies. */
+    authTimeoutMs: ms(50, 10_000).default(800),
+    breaker: z
+      .object({ failureThreshold: int(1, 100).default(3), cooldownMs: ms(100, 600_000).default(10_000) })
+      .default({ failureThreshold: 3, cooldownMs: 10_000 }),
+    plateReader: z
+      .object({
+        path: devicePath,
+        baudRate: int(300, 4_000_000).default(9600),
+        minConfidence: z.coerce.number().min(0).max(1).default(0.8),
+        duplicateWindowMs: ms(0, 600_000).default(3_000),
+      })
+      .optional(),
+    rfidReader: z
+      .object({
+        path: devicePath,
+        baudRate: int(300, 4_000_000).default(9600),
+        duplicateWindowMs: ms(0, 600_000).default(2_000),
+      })
+      .optional(),
+    board: z.object({
+      path: devicePath,
+      baudRate: int(300, 4_000_000).default(57600),
+      readyTimeoutMs: ms(1_000, 120_000).default(15_000),
+      barrier: z.object({
+        relayPin: pin,
+        activeHigh: flag.default(true),
+        /** hold: the relay is driven while the arm should be up; pulse: a pulse raises it. */
+        mode: z.enum(['hold', 'pulse']).default('hold'),
+        pulseMs: ms(50, 10_000).default(500),
+        /** pulse mode: the relay wired to the controller's "close" input. */
+        closeRelayPin: pin.optional(),
+        /** Optional closed-limit switch: when wired, "closed" is confirmed by it, not assumed. */
+        limitSwitchPin: pin.optional(),
+        limitActiveHigh: flag.default(true),
+        openTimeMs: ms(0, 60_000).default(2_000),
+        closeTimeMs: ms(0, 60_000).default(2_000),
+      }),
+      loops: z.object({ arrival: loop.optional(), passage: loop.optional() }).default({}),
+    }),
+    timing: z
+      .object({
+        credentialTimeoutMs: ms(1_000, 600_000).optional(),
+        passageTimeoutMs: ms(1_000, 600_000).optional(),
+        assumedPassageMs: ms(500, 600_000).optional(),
+        closeTimeoutMs: ms(1_000, 600_000).optional(),
+        maxAttempts: int(1, 20).optional(),
+      })
+      .default({}),
+    exitOpensWithoutCredential: flag.default(true),
+    outbox: z
+      .object({
+        maxEvents: int(10, 10_000_000).default(100_000),
+        batchSize: int(1, 256).default(100),
+        ackTimeoutMs: ms(100, 120_000).default(5_000),
+        retryMs: ms(50, 600_000).default(1_000),
+      })
+      .default({ maxEvents: 100_000, batchSize: 100, ackTimeoutMs: 5_000, retryMs: 1_000 }),
+    /** The retained state is republished at least this often (and on every change). */
+    stateHeartbeatMs: ms(1_000, 3_600_000).default(30_000),
+    logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  })
+  .superRefine((config, ctx) => {
+    if (config.board.barrier.mode === 'pulse' && config.board.barrier.closeRelayPin === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['board', 'barrier', 'closeRelayPin'],
+        message: 'pulse mode needs the close relay pin',
+      });
+    }
+    if (!config.plateReader && !config.rfidReader) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['plateReader'],
+        message: 'a gate needs a plate reader, an RFID reader, or both',
+      });
+    }
+  });
+
+export type EdgeConfig = z.output<typeof edgeConfigSchema>;
+export type EdgeConfigInput = z.input<typeof edgeConfigSchema>;

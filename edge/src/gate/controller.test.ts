@@ -1,0 +1,273 @@
+import { createLogger } from '@parkinglot/platform/log';
+import { systemClock } from '@parkinglot/platform/time';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  FakeBarrier,
+  FakeLoop,
+  FakePlateReader,
+  FakeRfidReader,
+  MemoryRecorder,
+  ScriptedAuthorizer,
+} from '../testing/fakes.js';
+import { GateController, type GateControllerOptions } from './controller.js';
+
+const log = createLogger('test', 'silent');
+
+function rig(direction: 'entry' | 'exit', overrides: Partial<GateControllerOptions> = {}) {
+  const barrier = new FakeBarrier(systemClock, 1000);
+  const arrival = new FakeLoop();
+  const passage = new FakeLoop();
+  const plates = new FakePlateReader();
+  const tags = new FakeRfidReader();
+  const authorizer = new ScriptedAuthorizer();
+  const recorder = new MemoryRecorder();
+  const gate = new GateController({
+    direction,
+    clock: systemClock,
+    log,
+    barrier,
+    arrival,
+    passage,
+    plates,
+    tags,
+    authorizer,
+    recorder,
+    minPlateConfidence: 0.8,
+    timing: { credentialTimeoutMs: 10_000, passageTimeoutMs: 20_000, closeTimeoutMs: 5_000, maxAttempts: 2 },
+    ...overrides,
+  });
+  gate.start();
+  const settle = async (ms = 0) => {
+    await vi.advanceTimersByTimeAsync(ms);
+    await gate.settled();
+  };
+  return { gate, barrier, arrival, passage, plates, tags, authorizer, recorder, settle };
+}
+
+describe('gate state machine', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+  });
+  afterEach(() => vi.useRealTimers());
+
+  it('entry: vehicle, read, allow, open, passed, Started, close', async () => {
+    const r = rig('entry');
+    r.arrival.set(true);
+    await r.settle();
+    expect(r.gate.state).toBe('awaiting_credential');
+    r.plates.read('12가 3456');
+    await r.settle();
+    expect(r.authorizer.asked).toEqual([{ kind: 'plate', value: '12가3456' }]);
+    expect(r.gate.state).toBe('awaiting_passage');
+    expect(r.barrier.commands).toEqual(['open']);
+    await r.settle(1000);
+    expect(r.barrier.position).toBe('open');
+    r.passage.set(true);
+    r.arrival.set(false);
+    await r.settle();
+    expect(r.recorder.types()).toEqual([]);
+    r.passage.set(false);
+    await r.settle();
+    expect(r.recorder.events).toEqual([
+      {
+        type: 'Started',
+        credential: { kind: 'plate', value: '12가3456' },
+        reservationId: 'res-12가3456',
+        requestId: 'req-1',
+      },
+    ]);
+    expect(r.gate.state).toBe('closing');
+    await r.settle(1000);
+    expect(r.barrier.position).toBe('closed');
+    expect(r.gate.state).toBe('idle');
+  });
+
+  it('entry: a deny keeps the barrier shut and records Denied; a second credential may still be allowed', async () => {
+    const r = rig('entry');
+    r.authorizer.decide = (c) => (c.kind === 'plate' ? 'no_reservation' : 'allow');
+    r.arrival.set(true);
+    r.plates.read('99ZZ999');
+    await r.settle();
+    expect(r.barrier.commands).toEqual([]);
+    expect(r.recorder.events[0]).toMatchObject({
+      type: 'Denied',
+      reason: 'no_reservation',
+      credential: { value: '99ZZ999' },
+    });
+    expect(r.gate.state).toBe('awaiting_credential');
+    r.tags.read('0a1b2c3d4e');
+    await r.settle();
+    expect(r.barrier.commands).toEqual(['open']);
+  });
+
+  it('entry: blocks after the maximum denials and frees up when the vehicle leaves', async () => {
+    const r = rig('entry');
+    r.authorizer.decide = () => 'unknown_credential';
+    r.arrival.set(true);
+    r.plates.read('AAA111');
+    await r.settle();
+    r.plates.read('BBB222');
+    await r.settle();
+    expect(r.gate.state).toBe('blocked');
+    r.plates.read('CCC333');
+    await r.settle();
+    expect(r.authorizer.asked).toHaveLength(2);
+    r.arrival.set(false);
+    await r.settle();
+    expect(r.gate.state).toBe('idle');
+    expect(r.barrier.commands).toEqual([]);
+  });
+
+  it('ignores plate reads below the confidence threshold and reads with no vehicle present', async () => {
+    const r = rig('entry');
+    r.plates.read('12가3456');
+    await r.settle();
+    expect(r.authorizer.asked).toEqual([]);
+    r.arrival.set(true);
+    r.plates.read('12가3456', 0.4);
+    await r.settle();
+    expect(r.authorizer.asked).toEqual([]);
+  });
+
+  it('records NoCredential and blocks when no read comes before the timeout', async () => {
+    const r = rig('entry');
+    r.arrival.set(true);
+    await r.settle(10_000);
+    expect(r.recorder.types()).toEqual(['NoCredential']);
+    expect(r.gate.state).toBe('blocked');
+    expect(r.barrier.commands).toEqual([]);
+  });
+
+  it('records EntryAborted and closes when nobody drives through', async () => {
+    const r = rig('entry');
+    r.arrival.set(true);
+    r.plates.read('12가3456');
+    await r.settle();
+    await r.settle(20_000);
+    expect(r.recorder.types()).toEqual(['EntryAborted']);
+    expect(r.recorder.events[0]).toMatchObject({ reservationId: 'res-12가3456' });
+    expect(r.barrier.commands).toEqual(['open', 'close']);
+  });
+
+  it('releases the admission when the car leaves while the cloud decides', async () => {
+    const r = rig('entry');
+    let release!: () => void;
+    const gateOpen = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const original = r.authorizer.authorize.bind(r.authorizer);
+    r.authorizer.authorize = async (c) => {
+      await gateOpen;
+      return original(c);
+    };
+    r.arrival.set(true);
+    r.plates.read('12가3456');
+    await vi.advanceTimersByTimeAsync(0);
+    r.arrival.set(false);
+    release();
+    await r.settle();
+    expect(r.recorder.types()).toEqual(['EntryAborted']);
+    expect(r.barrier.commands).toEqual([]);
+    expect(r.gate.state).toBe('idle');
+  });
+
+  it('never lowers the arm on a vehicle under it, and reverses if one drives under while closing', async () => {
+    const r = rig('entry');
+    r.arrival.set(true);
+    r.plates.read('12가3456');
+    await r.settle(1000);
+    r.passage.set(true);
+    r.arrival.set(false);
+    await r.settle(25_000);
+    // The passage timeout passed with a car under the arm: still open, no EntryAborted.
+    expect(r.barrier.commands).toEqual(['open']);
+    expect(r.recorder.types()).toEqual([]);
+    r.passage.set(false);
+    await r.settle();
+    expect(r.recorder.types()).toEqual(['Started']);
+    expect(r.barrier.commands).toEqual(['open', 'close']);
+    r.passage.set(true); // a tailgater while the arm comes down
+    await r.settle();
+    expect(r.barrier.commands).toEqual(['open', 'close', 'open']);
+    expect(r.recorder.types()).toEqual(['Started', 'Tailgating']);
+    r.passage.set(false);
+    await r.settle(1000);
+    expect(r.barrier.commands).toEqual(['open', 'close', 'open', 'close']);
+    expect(r.gate.state).toBe('idle');
+  });
+
+  it('raises barrier_not_closed when the arm never reports closed, and clears it once it does', async () => {
+    const r = rig('entry');
+    r.barrier.jam();
+    r.arrival.set(true);
+    r.plates.read('12가3456');
+    await r.settle(1000);
+    r.passage.set(true);
+    r.arrival.set(false);
+    r.passage.set(false);
+    await r.settle(5_000);
+    expect(r.gate.snapshot().alarms).toEqual(['barrier_not_closed']);
+    expect(r.gate.state).toBe('closing');
+    r.barrier.jam(false);
+    await r.settle(5_000 + 1000);
+    expect(r.gate.snapshot().alarms).toEqual([]);
+    expect(r.gate.state).toBe('idle');
+  });
+
+  it('exit: opens on a read without asking the cloud and records Ended after the passage', async () => {
+    const r = rig('exit', { authorizer: undefined });
+    r.arrival.set(true);
+    r.plates.read('12가3456');
+    await r.settle();
+    expect(r.barrier.commands).toEqual(['open']);
+    r.passage.set(true);
+    r.arrival.set(false);
+    r.passage.set(false);
+    await r.settle();
+    expect(r.recorder.events).toEqual([{ type: 'Ended', credential: { kind: 'plate', value: '12가3456' } }]);
+  });
+
+  it('exit: lets an unidentified vehicle out after the timeout and reports it', async () => {
+    const r = rig('exit', { authorizer: undefined });
+    r.arrival.set(true);
+    await r.settle(10_000);
+    expect(r.barrier.commands).toEqual(['open']);
+    r.passage.set(true);
+    r.passage.set(false);
+    await r.settle();
+    expect(r.recorder.types()).toEqual(['ExitUnidentified']);
+  });
+
+  it('works without loops: the read starts the cycle and passage is assumed after a while', async () => {
+    const r = rig('entry', { arrival: undefined, passage: undefined, timing: { assumedPassageMs: 3000 } });
+    r.plates.read('12가3456');
+    await r.settle();
+    expect(r.barrier.commands).toEqual(['open']);
+    await r.settle(3000);
+    expect(r.recorder.types()).toEqual(['Started']);
+    expect(r.barrier.commands).toEqual(['open', 'close']);
+  });
+
+  it('operator commands: open lets one vehicle through, hold_open holds, release closes', async () => {
+    const r = rig('entry');
+    await r.gate.command('open', 'operator', 'cmd-1', 'visitor');
+    expect(r.barrier.commands).toEqual(['open']);
+    r.passage.set(true);
+    r.passage.set(false);
+    await r.settle();
+    expect(r.recorder.types()).toEqual(['ManualOpen', 'ManualPassage']);
+    await r.settle(1000);
+    await r.gate.command('hold_open', 'operator', 'cmd-2');
+    await r.settle(60_000);
+    expect(r.gate.state).toBe('held_open');
+    expect(r.barrier.position).toBe('open');
+    await r.gate.command('release', 'operator', 'cmd-3');
+    await r.settle(1000);
+    expect(r.barrier.position).toBe('closed');
+    expect(r.recorder.types()).toEqual(['ManualOpen', 'ManualPassage', 'ManualHoldOpen', 'ManualRelease']);
+  });
+
+  it('refuses to build an entry gate without an authorizer', () => {
+    expect(() => rig('entry', { authorizer: undefined })).toThrow(/authorizer/);
+  });
+});

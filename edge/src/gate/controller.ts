@@ -1,0 +1,442 @@
+/**
+ * The gate state machine, for entry and exit gates alike:
+ *
+ *   idle ─vehicle─▶ awaiting_credential ─read─▶ authorizing ─allow─▶ awaiting_passage ─passed─▶ closing ─closed─▶ idle
+ *                        │   ▲                     │ deny (Denied)        │ timeout (EntryAborted)    ▲ vehicle under
+ *                        │   └─────────────────────┘                      └──────────────────────────▶│ the arm: re-open
+ *                        └─timeout (NoCredential)─▶ blocked ─vehicle left─▶ idle
+ *
+ * An exit gate skips `authorizing`: exits never wait on the cloud. Every wait has a timeout with a
+ * defined outcome, every Started/Ended/Denied is committed to the outbox before the gate moves on,
+ * and the arm is never lowered while the passage loop sees a vehicle under it.
+ *
+ * Inputs (loops, reads, timers, commands) are handled one at a time, in order; a timer carries the
+ * epoch it was set in, so one that fires after the state moved on is ignored.
+ */
+
+import type { Logger } from '@parkinglot/platform/log';
+import type { Clock } from '@parkinglot/platform/time';
+import { type Credential, normalizePlate, normalizeRfidTag } from '@parkinglot/shared';
+import type { Barrier, LoopDetector, PlateReader, RfidReader, Unsubscribe } from '../drivers/ports.js';
+import type { EntryAuthorizer, EventRecorder, GatePhase } from './types.js';
+
+export interface GateTiming {
+  /** A vehicle at the gate with no usable read for this long: NoCredential, the gate blocks. */
+  credentialTimeoutMs: number;
+  /** An opened gate nobody drove through for this long: EntryAborted (entry), then close. */
+  passageTimeoutMs: number;
+  /** With no passage loop: how long after opening a vehicle is taken to have passed. */
+  assumedPassageMs: number;
+  /** The arm did not report closed in this long: alarm `barrier_not_closed`. */
+  closeTimeoutMs: number;
+  /** Denials before the gate stops asking for this vehicle and blocks. */
+  maxAttempts: number;
+}
+
+export const DEFAULT_TIMING: GateTiming = {
+  credentialTimeoutMs: 15_000,
+  passageTimeoutMs: 30_000,
+  assumedPassageMs: 8_000,
+  closeTimeoutMs: 10_000,
+  maxAttempts: 3,
+};
+
+export interface GateControllerOptions {
+  direction: 'entry' | 'exit';
+  clock: Clock;
+  log: Logger;
+  barrier: Barrier;
+  /** The loop in front of the barrier: a vehicle is waiting. Optional: without it a read starts the cycle. */
+  arrival?: LoopDetector;
+  /** The loop under/just past the arm: safety and passage detection. */
+  passage?: LoopDetector;
+  plates?: PlateReader;
+  tags?: RfidReader;
+  /** Entry gates ask; exit gates never do. */
+  authorizer?: EntryAuthorizer;
+  recorder: EventRecorder;
+  timing?: Partial<GateTiming>;
+  /** Exit gates: open for a vehicle that could not be identified (ExitUnidentified), rather than trap it. */
+  exitOpensWithoutCredential?: boolean;
+  /** Plate reads below this confidence are ignored. */
+  minPlateConfidence?: number;
+}
+
+type Input =
+  | { kind: 'arrival'; present: boolean }
+  | { kind: 'passage'; present: boolean }
+  | { kind: 'credential'; credential: Credential }
+  | { kind: 'timer'; epoch: number; timer: 'credential' | 'passage' | 'close' }
+  | { kind: 'barrier' }
+  | {
+      kind: 'command';
+      action: 'open' | 'hold_open' | 'release';
+      by: string;
+      commandId: string;
+      reason: string;
+    };
+
+/** Who is going through: set when the barrier opens for someone. */
+interface Admission {
+  credential?: Credential;
+  reservationId?: string;
+  requestId?: string;
+  manual?: { commandId: string; by: string };
+  /** The passage loop saw the vehicle under the arm. */
+  under: boolean;
+}
+
+export interface GateSnapshot {
+  phase: GatePhase;
+  barrier: Barrier['position'];
+  loops: Record<string, boolean>;
+  lastRead: (Credential & { at: string }) | null;
+  alarms: string[];
+}
+
+const COMMAND_EVENT = { open: 'ManualOpen', hold_open: 'ManualHoldOpen', release: 'ManualRelease' } as const;
+
+export class GateController {
+  private phase: GatePhase = 'idle';
+  private epoch = 0;
+  private timer: unknown = null;
+  private attempts = 0;
+  private admission: Admission | null = null;
+  private lastRead: GateSnapshot['lastRead'] = null;
+  private readonly alarms = new Set<string>();
+  private queue: Promise<void> = Promise.resolve();
+  private readonly unsubscribers: Unsubscribe[] = [];
+  private readonly listeners = new Set<(snapshot: GateSnapshot) => void>();
+  private readonly timing: GateTiming;
+
+  constructor(private readonly o: GateControllerOptions) {
+    this.timing = { ...DEFAULT_TIMING, ...o.timing };
+    if (o.direction === 'entry' && !o.authorizer) throw new Error('an entry gate needs an authorizer');
+  }
+
+  start(): void {
+    const { arrival, passage, plates, tags, barrier } = this.o;
+    if (arrival)
+      this.unsubscribers.push(arrival.onChange((present) => this.push({ kind: 'arrival', present })));
+    if (passage)
+      this.unsubscribers.push(passage.onChange((present) => this.push({ kind: 'passage', present })));
+    this.unsubscribers.push(barrier.onPosition(() => this.push({ kind: 'barrier' })));
+    if (plates) {
+      this.unsubscribers.push(
+        plates.onPlate((read) => {
+          const plate = normalizePlate(read.plate);
+          if (!plate.ok || read.confidence < (this.o.minPlateConfidence ?? 0)) return;
+          this.push({ kind: 'credential', credential: { kind: 'plate', value: plate.value } });
+        }),
+      );
+    }
+    if (tags) {
+      this.unsubscribers.push(
+        tags.onTag((read) => {
+          const tag = normalizeRfidTag(read.tag);
+          if (tag.ok) this.push({ kind: 'credential', credential: { kind: 'rfid', value: tag.value } });
+        }),
+      );
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const off of this.unsubscribers.splice(0)) off();
+    this.clearTimer();
+    await this.queue;
+  }
+
+  get state(): GatePhase {
+    return this.phase;
+  }
+
+  snapshot(): GateSnapshot {
+    const loops: Record<string, boolean> = {};
+    if (this.o.arrival) loops.arrival = this.o.arrival.present;
+    if (this.o.passage) loops.passage = this.o.passage.present;
+    return {
+      phase: this.phase,
+      barrier: this.o.barrier.position,
+      loops,
+      lastRead: this.lastRead,
+      alarms: [...this.alarms],
+    };
+  }
+
+  onChange(listener: (snapshot: GateSnapshot) => void): Unsubscribe {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** An operator command; resolves when it has been carried out (or refused with a reason). */
+  command(
+    action: 'open' | 'hold_open' | 'release',
+    by: string,
+    commandId: string,
+    reason = '',
+  ): Promise<void> {
+    return this.push({ kind: 'command', action, by, commandId, reason });
+  }
+
+  /** Resolves when every input so far has been handled (tests, shutdown). */
+  settled(): Promise<void> {
+    return this.queue;
+  }
+
+  private push(input: Input): Promise<void> {
+    const run = this.queue.then(() => this.handle(input));
+    // One failing input must not wedge the queue; the failure is logged and the gate carries on.
+    this.queue = run.catch((error) => this.o.log.error(`gate input ${input.kind} failed`, error));
+    return run;
+  }
+
+  private emitChange(): void {
+    const snapshot = this.snapshot();
+    for (const listener of this.listeners) {
+      try {
+        listener(snapshot);
+      } catch (error) {
+        this.o.log.warn('gate state listener failed', error);
+      }
+    }
+  }
+
+  private enter(phase: GatePhase, timer?: { name: 'credential' | 'passage' | 'close'; ms: number }): void {
+    this.clearTimer();
+    this.epoch += 1;
+    this.phase = phase;
+    if (timer) {
+      const epoch = this.epoch;
+      this.timer = this.o.clock.setTimeout(
+        () => void this.push({ kind: 'timer', epoch, timer: timer.name }),
+        timer.ms,
+      );
+    }
+    this.o.log.debug(() => `gate -> ${phase}`);
+    this.emitChange();
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== null) this.o.clock.clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private vehicleWaiting(): boolean {
+    return this.o.arrival?.present ?? false;
+  }
+
+  private vehicleUnder(): boolean {
+    return this.o.passage?.present ?? false;
+  }
+
+  private async handle(input: Input): Promise<void> {
+    if (input.kind === 'timer' && input.epoch !== this.epoch) return;
+    if (input.kind === 'credential') {
+      this.lastRead = { ...input.credential, at: new Date(this.o.clock.now()).toISOString() };
+      this.emitChange();
+    }
+    if (input.kind === 'command') return this.onCommand(input);
+    switch (this.phase) {
+      case 'idle':
+        return this.onIdle(input);
+      case 'awaiting_credential':
+        return this.onAwaitingCredential(input);
+      case 'authorizing':
+        return; // the decision is awaited inline; inputs queue behind it
+      case 'awaiting_passage':
+        return this.onAwaitingPassage(input);
+      case 'closing':
+        return this.onClosing(input);
+      case 'blocked':
+        if (input.kind === 'arrival' && !input.present) this.enter('idle');
+        return;
+      case 'held_open':
+        if (input.kind === 'barrier') this.emitChange();
+        return;
+    }
+  }
+
+  private async onIdle(input: Input): Promise<void> {
+    if (input.kind === 'arrival' && input.present) {
+      this.attempts = 0;
+      this.enter('awaiting_credential', { name: 'credential', ms: this.timing.credentialTimeoutMs });
+    } else if (input.kind === 'credential' && (!this.o.arrival || this.vehicleWaiting())) {
+      // No arrival loop wired (or its edge was missed): the read itself says a vehicle is here.
+      this.attempts = 0;
+      await this.onCredential(input.credential);
+    } else if (input.kind === 'barrier') {
+      this.emitChange();
+    }
+  }
+
+  private async onAwaitingCredential(input: Input): Promise<void> {
+    if (input.kind === 'credential') return this.onCredential(input.credential);
+    if (input.kind === 'arrival' && !input.present) return this.enter('idle');
+    if (input.kind === 'timer' && input.timer === 'credential') {
+      if (this.o.direction === 'exit' && this.o.exitOpensWithoutCredential !== false) {
+        // Nobody is trapped inside: an unidentified car is let out and reported.
+        return this.openFor({});
+      }
+      await this.o.recorder.record({ type: 'NoCredential', reason: 'no usable read before the timeout' });
+      this.enter('blocked');
+    }
+  }
+
+  private async onCredential(credential: Credential): Promise<void> {
+    if (this.o.direction === 'exit') return this.openFor({ credential });
+    this.enter('authorizing');
+    const decision = await this.o.authorizer!.authorize(credential);
+    if (decision.allow) {
+      if (this.o.arrival && !this.vehicleWaiting()) {
+        // The car left while the cloud decided: release the admission the cloud is holding for it.
+        await this.o.recorder.record({
+          type: 'EntryAborted',
+          credential,
+          reservationId: decision.reservationId,
+          requestId: decision.requestId,
+          reason: 'vehicle left before the barrier opened',
+        });
+        return this.enter('idle');
+      }
+      return this.openFor({
+        credential,
+        reservationId: decision.reservationId,
+        requestId: decision.requestId,
+      });
+    }
+    this.attempts += 1;
+    await this.o.recorder.record({
+      type: 'Denied',
+      credential,
+      requestId: decision.requestId,
+      reason: decision.reason,
+    });
+    if (this.attempts >= this.timing.maxAttempts) return this.enter('blocked');
+    if (this.o.arrival && !this.vehicleWaiting()) return this.enter('idle');
+    this.enter('awaiting_credential', { name: 'credential', ms: this.timing.credentialTimeoutMs });
+  }
+
+  private async openFor(admission: Omit<Admission, 'under'>): Promise<void> {
+    this.admission = { ...admission, under: this.vehicleUnder() };
+    const wait =
+      this.o.passage || this.o.arrival ? this.timing.passageTimeoutMs : this.timing.assumedPassageMs;
+    this.enter('awaiting_passage', { name: 'passage', ms: wait });
+    await this.o.barrier.open();
+  }
+
+  private async onAwaitingPassage(input: Input): Promise<void> {
+    const admission = this.admission!;
+    if (input.kind === 'passage') {
+      if (input.present) admission.under = true;
+      else if (admission.under) return this.passed();
+      return;
+    }
+    if (input.kind === 'arrival' && !input.present && !this.o.passage) {
+      // Without a passage loop, leaving the arrival loop with the arm up is the passage.
+      return this.passed();
+    }
+    if (input.kind === 'timer' && input.timer === 'passage') {
+      if (this.vehicleUnder()) {
+        // Never lower the arm onto a car: keep waiting for the loop to clear.
+        this.enter('awaiting_passage', { name: 'passage', ms: this.timing.passageTimeoutMs });
+        return;
+      }
+      if (!this.o.passage && !this.o.arrival) return this.passed();
+      if (admission.reservationId) {
+        await this.o.recorder.record({
+          type: 'EntryAborted',
+          credential: admission.credential,
+          reservationId: admission.reservationId,
+          requestId: admission.requestId,
+          reason: 'nobody drove through',
+        });
+      }
+      return this.close();
+    }
+    if (input.kind === 'barrier') this.emitChange();
+  }
+
+  private async passed(): Promise<void> {
+    const a = this.admission!;
+    if (a.manual) {
+      await this.o.recorder.record({
+        type: 'ManualPassage',
+        credential: a.credential,
+        detail: { ...a.manual },
+      });
+    } else if (this.o.direction === 'entry') {
+      await this.o.recorder.record({
+        type: 'Started',
+        credential: a.credential,
+        reservationId: a.reservationId,
+        requestId: a.requestId,
+      });
+    } else if (a.credential) {
+      await this.o.recorder.record({ type: 'Ended', credential: a.credential });
+    } else {
+      await this.o.recorder.record({ type: 'ExitUnidentified', reason: 'no usable read before the timeout' });
+    }
+    return this.close();
+  }
+
+  private async close(): Promise<void> {
+    this.admission = null;
+    this.enter('closing', { name: 'close', ms: this.timing.closeTimeoutMs });
+    if (this.vehicleUnder()) {
+      // Something is under the arm (a tailgater): keep it up until the loop clears.
+      await this.o.recorder.record({ type: 'Tailgating', reason: 'a second vehicle under the barrier' });
+      return;
+    }
+    await this.o.barrier.close();
+  }
+
+  private async onClosing(input: Input): Promise<void> {
+    if (input.kind === 'passage') {
+      if (input.present) {
+        // Safety reversal: a vehicle entered the arm's path while it was coming down.
+        await this.o.barrier.open();
+        await this.o.recorder.record({ type: 'Tailgating', reason: 'a vehicle under the closing barrier' });
+      } else {
+        await this.o.barrier.close();
+      }
+      return;
+    }
+    if (input.kind === 'barrier' && this.o.barrier.position === 'closed') {
+      this.alarms.delete('barrier_not_closed');
+      if (this.vehicleWaiting()) {
+        this.attempts = 0;
+        return this.enter('awaiting_credential', { name: 'credential', ms: this.timing.credentialTimeoutMs });
+      }
+      return this.enter('idle');
+    }
+    if (input.kind === 'timer' && input.timer === 'close') {
+      this.alarms.add('barrier_not_closed');
+      this.o.log.warn('the barrier did not report closed in time');
+      this.enter('closing', { name: 'close', ms: this.timing.closeTimeoutMs });
+      if (!this.vehicleUnder()) await this.o.barrier.close();
+      return;
+    }
+    if (input.kind === 'barrier') this.emitChange();
+  }
+
+  private async onCommand(c: Extract<Input, { kind: 'command' }>): Promise<void> {
+    await this.o.recorder.record({
+      type: COMMAND_EVENT[c.action],
+      reason: c.reason,
+      detail: { commandId: c.commandId, by: c.by },
+    });
+    if (c.action === 'hold_open') {
+      this.admission = null;
+      this.enter('held_open');
+      await this.o.barrier.open();
+      return;
+    }
+    if (c.action === 'release') {
+      if (this.phase === 'held_open' || this.phase === 'awaiting_passage') return this.close();
+      return;
+    }
+    // open: one vehicle through, reported as a manual passage.
+    this.attempts = 0;
+    await this.openFor({ manual: { commandId: c.commandId, by: c.by } });
+  }
+}

@@ -1,0 +1,36 @@
+/** What the gate logic exchanges with the cloud link and the outbox. */
+import type { Credential } from '@parkinglot/shared';
+
+/** The cloud's answer as the gate acts on it: only a literal "allow" becomes `allow: true`. */
+export type EntryDecision =
+  | { allow: true; requestId: string; reservationId: string; spaceLabel?: string }
+  | { allow: false; requestId: string; reason: string };
+
+export interface EntryAuthorizer {
+  /** Never rejects: a timeout, an open circuit or a bad answer is a deny. */
+  authorize(credential: Credential): Promise<EntryDecision>;
+}
+
+/** An event for the outbox; the recorder assigns eventId and time. */
+export interface GateEventInput {
+  type: string;
+  credential?: Credential;
+  reservationId?: string;
+  requestId?: string;
+  reason?: string;
+  detail?: Record<string, unknown>;
+}
+
+export interface EventRecorder {
+  /** Resolves once the event is committed to disk (synchronous commit). */
+  record(event: GateEventInput): Promise<void>;
+}
+
+export type GatePhase =
+  | 'idle'
+  | 'awaiting_credential'
+  | 'authorizing'
+  | 'awaiting_passage'
+  | 'closing'
+  | 'blocked'
+  | 'held_open';

@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+/**
+ * `npm run edge -- --config gate.json`: one gate's agent. Logs go to stderr; a one-line status on
+ * start goes to stdout. SIGINT/SIGTERM stop it cleanly; a lost Firmata board stops it with exit
+ * code 3 so the supervisor (systemd, a container runtime) restarts it and the board is set up again.
+ */
+import { createLogger } from '@parkinglot/platform/log';
+import { systemClock } from '@parkinglot/platform/time';
+import { startAgent } from './agent.js';
+import { EdgeConfigError, loadEdgeConfig } from './config/load.js';
+import { openHardware } from './drivers/open-hardware.js';
+
+export const EXIT_BOARD_LOST = 3;
+
+function argValue(argv: string[], name: string): string | undefined {
+  const i = argv.indexOf(name);
+  if (i >= 0) return argv[i + 1];
+  return argv.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const file = argValue(argv, '--config') ?? process.env.PARKING_EDGE_CONFIG;
+  const config = loadEdgeConfig({ file });
+  const log = createLogger(`edge:${config.gateId}`, config.logLevel);
+  const clock = systemClock;
+  let stopping = false;
+  const hardware = await openHardware(config, {
+    log,
+    clock,
+    onBoardLost: () => {
+      if (stopping) return;
+      log.error('the Firmata board link was lost; exiting so the supervisor restarts the agent');
+      process.exit(EXIT_BOARD_LOST);
+    },
+  });
+  const agent = await startAgent(config, { log, clock, hardware });
+  process.stdout.write(
+    `parkinglot edge agent: gate ${config.gateId} (${config.direction}), cloud ${config.mqtt.url}, ` +
+      `outbox ${agent.outbox.depth} waiting in ${config.dataDir}\n`,
+  );
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal}: stopping`);
+    agent.stop().then(
+      () => process.exit(0),
+      (error) => {
+        log.error('shutdown failed', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  const message =
+    error instanceof EdgeConfigError ? error.message : ((error as Error)?.message ?? String(error));
+  process.stderr.write(`parkinglot-edge: ${message}\n`);
+  process.exit(1);
+});

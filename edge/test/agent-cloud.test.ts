@@ -1,0 +1,90 @@
+/**
+ * The edge agent against a real cloud: the embedded aedes broker over real TCP, the cloud's sqlite
+ * file, in-memory gate hardware.
+ */
+import { startTestCloud, type TestCloud } from '@parkinglot/cloud/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeGate, gateConfig, startFakeGate, until } from './support.js';
+
+describe('edge agent with the cloud', () => {
+  let t: TestCloud;
+  let entry: FakeGate;
+  let exit: FakeGate;
+  let site: Awaited<ReturnType<TestCloud['api']['seedFacility']>>;
+
+  beforeAll(async () => {
+    t = await startTestCloud();
+    site = await t.api.seedFacility(['E-1', 'E-2', 'E-3', 'E-4', 'E-5']);
+    entry = await startFakeGate(gateConfig(site.entry, 'entry', t.cloud.mqttUrl));
+    exit = await startFakeGate(gateConfig(site.exit, 'exit', t.cloud.mqttUrl));
+    await until(() => entry.agent.mqtt.isConnected && exit.agent.mqtt.isConnected);
+  });
+  afterAll(async () => {
+    await entry?.agent.stop();
+    await exit?.agent.stop();
+    await t?.close();
+  });
+
+  const reserve = async (name: string, plate: string, space: number) => {
+    const m = await t.api.member(name, [plate]);
+    return t.api.expect(201, 'POST', '/api/reservations', { spaceId: site.spaces[space].id, plate }, m.token);
+  };
+  const reservationStatus = async (id: string) =>
+    (
+      await t.cloud.ctx.db
+        .selectFrom('reservations')
+        .select('status')
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow()
+    ).status;
+
+  it('opens on allow, reports Started, and the cloud sees the car inside', async () => {
+    const r = await reserve('Allowed', '12가3456', 0);
+    expect(await entry.drive('12가 3456')).toBe('passed');
+    await until(async () => (await reservationStatus(r.id)) === 'in_use');
+    await until(() => entry.agent.outbox.depth === 0);
+    expect(await exit.drive('12가3456')).toBe('passed');
+    await until(async () => (await reservationStatus(r.id)) === 'completed');
+  });
+
+  it('keeps the barrier shut on a deny and reports Denied', async () => {
+    const before = entry.barrier.commands.length;
+    expect(await entry.drive('00무0000')).toBe('refused');
+    expect(entry.barrier.commands.length).toBe(before);
+    await until(async () => {
+      const rows = await t.cloud.ctx.db
+        .selectFrom('gate_events')
+        .select('type')
+        .where('type', '=', 'Denied')
+        .execute();
+      return rows.length === 1;
+    });
+  });
+
+  it('denies at once, the barrier never moving, when the link to the cloud is down', async () => {
+    await reserve('Offline', '34나5678', 1);
+    await t.cloud.stop();
+    await until(() => !entry.agent.mqtt.isConnected);
+    const before = entry.barrier.commands.length;
+    expect(await entry.drive('34나5678')).toBe('refused');
+    expect(entry.barrier.commands.length).toBe(before);
+    const denied = (await entry.agent.outbox.peek(100)).filter((e) => e.type === 'Denied').at(-1);
+    expect(denied?.reason).toBe('cloud_disconnected');
+  });
+
+  it('keeps events while the cloud is down and delivers each exactly once when it returns', async () => {
+    // The cloud is down since the previous test. Exits go on.
+    const plates = ['56다7890', '78라1234'];
+    for (const plate of plates) expect(await exit.drive(plate)).toBe('passed');
+    expect(exit.agent.outbox.depth).toBe(2);
+    await t.restart();
+    await until(() => exit.agent.outbox.depth === 0 && entry.agent.outbox.depth === 0, 15_000);
+    const rows = await t.cloud.ctx.db
+      .selectFrom('gate_events')
+      .select(['event_id', 'type', 'credential_value'])
+      .where('gate_id', '=', site.exit.id)
+      .where('credential_value', 'in', plates)
+      .execute();
+    expect(rows.map((r) => r.credential_value).sort()).toEqual([...plates].sort());
+  });
+});

@@ -1,0 +1,1 @@
+export * from './firmata/index.js';

@@ -1,0 +1,2 @@
+export * from './connection.js';
+export { hasWildcard, isValidFilter, topicMatches } from './topic-filter.js';
