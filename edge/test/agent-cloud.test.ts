@@ -3,6 +3,7 @@
  * file, in-memory gate hardware.
  */
 import { startTestCloud, type TestCloud } from '@parkinglot/cloud/testing';
+import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeGate, gateConfig, startFakeGate, until } from './support.js';
 
@@ -45,6 +46,82 @@ describe('edge agent with the cloud', () => {
     await until(() => entry.agent.outbox.depth === 0);
     expect(await exit.drive('12가3456')).toBe('passed');
     await until(async () => (await reservationStatus(r.id)) === 'completed');
+  });
+
+  it('answers operator commands, records them, and keeps its retained availability and state', async () => {
+    const operator = await mqtt.connectAsync(t.cloud.mqttUrl, {
+      username: 'operator',
+      password: t.cloud.operatorToken,
+    });
+    const seen = new Map<string, string>();
+    operator.on('message', (topic, payload) => seen.set(topic, payload.toString()));
+    const gateId = entry.config.gateId;
+    await operator.subscribeAsync(`parking/gates/${gateId}/#`, { qos: 1 });
+    await until(
+      () => seen.has(`parking/gates/${gateId}/availability`) && seen.has(`parking/gates/${gateId}/state`),
+    );
+    expect(seen.get(`parking/gates/${gateId}/availability`)).toBe('online');
+    expect(JSON.parse(seen.get(`parking/gates/${gateId}/state`)!)).toMatchObject({
+      barrier: 'closed',
+      phase: 'idle',
+      loops: { arrival: false, passage: false },
+      cloudLink: 'up',
+      outboxDepth: 0,
+      alarms: [],
+    });
+
+    const before = entry.barrier.opened;
+    await operator.publishAsync(
+      `parking/gates/${gateId}/command`,
+      JSON.stringify({ commandId: 'cmd-visitor-1', action: 'open', reason: 'visitor', by: 'ops-desk' }),
+      { qos: 1 },
+    );
+    await until(
+      () => seen.get(`parking/gates/${gateId}/command/response`)?.includes('cmd-visitor-1') ?? false,
+    );
+    expect(JSON.parse(seen.get(`parking/gates/${gateId}/command/response`)!)).toMatchObject({
+      commandId: 'cmd-visitor-1',
+      ok: true,
+    });
+    expect(entry.barrier.opened).toBe(before + 1);
+    await until(async () => {
+      const rows = await t.cloud.ctx.db
+        .selectFrom('gate_events')
+        .select('type')
+        .where('type', '=', 'ManualOpen')
+        .execute();
+      return rows.length === 1;
+    });
+
+    await operator.publishAsync(
+      `parking/gates/${gateId}/command`,
+      JSON.stringify({ commandId: 'cmd-bad', action: 'explode', by: 'x' }),
+      { qos: 1 },
+    );
+    await until(() => seen.get(`parking/gates/${gateId}/command/response`)?.includes('cmd-bad') ?? false);
+    expect(JSON.parse(seen.get(`parking/gates/${gateId}/command/response`)!)).toMatchObject({
+      commandId: 'cmd-bad',
+      ok: false,
+      error: expect.stringContaining('action'),
+    });
+    // Let the manually admitted vehicle through so the gate is idle for the next test.
+    entry.passage.set(true);
+    entry.passage.set(false);
+    await until(() => entry.agent.controller.state === 'idle');
+    await operator.endAsync();
+  });
+
+  it('is reported offline by its last will when its link dies, and online again after it reconnects', async () => {
+    const operator = await mqtt.connectAsync(t.cloud.mqttUrl, { username: 'operator', password: t.cloud.operatorToken });
+    const gateId = exit.config.gateId;
+    const history: string[] = [];
+    operator.on('message', (_topic, payload) => history.push(payload.toString()));
+    await operator.subscribeAsync(`parking/gates/${gateId}/availability`, { qos: 1 });
+    await until(() => history.at(-1) === 'online');
+    exit.agent.mqtt.socket?.destroy();
+    await until(() => history.includes('offline'));
+    await until(() => history.at(-1) === 'online' && exit.agent.mqtt.isConnected);
+    await operator.endAsync();
   });
 
   it('keeps the barrier shut on a deny and reports Denied', async () => {
