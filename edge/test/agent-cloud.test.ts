@@ -112,7 +112,10 @@ describe('edge agent with the cloud', () => {
   });
 
   it('is reported offline by its last will when its link dies, and online again after it reconnects', async () => {
-    const operator = await mqtt.connectAsync(t.cloud.mqttUrl, { username: 'operator', password: t.cloud.operatorToken });
+    const operator = await mqtt.connectAsync(t.cloud.mqttUrl, {
+      username: 'operator',
+      password: t.cloud.operatorToken,
+    });
     const gateId = exit.config.gateId;
     const history: string[] = [];
     operator.on('message', (_topic, payload) => history.push(payload.toString()));

@@ -10,8 +10,14 @@ describe('edge agent without a cloud', () => {
   let gate: FakeGate;
 
   beforeAll(async () => {
-    const base = gateConfig({ id: 'gate_lonely', mqtt: { username: 'gate_lonely', password: 'x' } }, 'exit', 'mqtt://127.0.0.1:1');
-    gate = await startFakeGate(edgeConfigSchema.parse({ ...base, outbox: { ...base.outbox, maxEvents: 10 } }));
+    const base = gateConfig(
+      { id: 'gate_lonely', mqtt: { username: 'gate_lonely', password: 'x' } },
+      'exit',
+      'mqtt://127.0.0.1:1',
+    );
+    gate = await startFakeGate(
+      edgeConfigSchema.parse({ ...base, outbox: { ...base.outbox, maxEvents: 10 } }),
+    );
   });
   afterAll(async () => gate?.agent.stop());
 
