@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { createLogger } from '@parkinglot/platform/log';
+import { stopOnSignals } from '@parkinglot/platform/process';
 /**
  * `npm start`: the cloud on the embedded defaults (aedes + a sqlite file under ./data), or whatever
  * the configuration says. Prints where it listens and the operator token on stdout; logs on stderr.
@@ -28,21 +29,7 @@ async function main(): Promise<void> {
     '  Ctrl-C stops it.',
   ];
   process.stdout.write(`${out.join('\n')}\n`);
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info(`${signal}: stopping`);
-    cloud.stop().then(
-      () => process.exit(0),
-      (error) => {
-        log.error('shutdown failed', error);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  stopOnSignals(() => cloud.stop(), log);
 }
 
 main().catch((error: unknown) => {

@@ -5,6 +5,7 @@
  * code 3 so the supervisor (systemd, a container runtime) restarts it and the board is set up again.
  */
 import { createLogger } from '@parkinglot/platform/log';
+import { stopOnSignals } from '@parkinglot/platform/process';
 import { systemClock } from '@parkinglot/platform/time';
 import { startAgent } from './agent.js';
 import { EdgeConfigError, loadEdgeConfig } from './config/load.js';
@@ -23,12 +24,12 @@ async function main(argv: string[]): Promise<void> {
   const config = loadEdgeConfig({ file });
   const log = createLogger(`edge:${config.gateId}`, config.logLevel);
   const clock = systemClock;
-  let stopping = false;
+  let shutdown: { stopping: boolean } | null = null;
   const hardware = await openHardware(config, {
     log,
     clock,
     onBoardLost: () => {
-      if (stopping) return;
+      if (shutdown?.stopping) return;
       log.error('the Firmata board link was lost; exiting so the supervisor restarts the agent');
       process.exit(EXIT_BOARD_LOST);
     },
@@ -38,20 +39,7 @@ async function main(argv: string[]): Promise<void> {
     `parkinglot edge agent: gate ${config.gateId} (${config.direction}), cloud ${config.mqtt.url}, ` +
       `outbox ${agent.outbox.depth} waiting in ${config.dataDir}\n`,
   );
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info(`${signal}: stopping`);
-    agent.stop().then(
-      () => process.exit(0),
-      (error) => {
-        log.error('shutdown failed', error);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  shutdown = stopOnSignals(() => agent.stop(), log);
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

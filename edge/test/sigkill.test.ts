@@ -145,4 +145,14 @@ describe('edge agent process across SIGKILL', () => {
     expect(completed).toHaveLength(plates.length);
     expect(stderr).not.toMatch(/ERROR/);
   }, 90_000);
+
+  it('stops cleanly on SIGTERM, saying offline first', async () => {
+    const proc = child!;
+    const code = await new Promise<number | null>((resolve) => {
+      proc.once('exit', resolve);
+      proc.kill('SIGTERM');
+    });
+    expect(code).toBe(0);
+    child = null;
+  });
 });
