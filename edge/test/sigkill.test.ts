@@ -8,6 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { event, startTestCloud, type TestCloud, TestGate } from '@parkinglot/cloud/testing';
+import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PINS, type SimGate, startSimGate } from './sim-gate.js';
 import { until } from './support.js';
@@ -21,6 +22,7 @@ describe('edge agent process across SIGKILL', () => {
   let stderr = '';
   const plates = ['11가1111', '22나2222', '33다3333', '44라4444', '55마5555'];
   let configFile: string;
+  let gateId: string;
 
   const startChild = async () => {
     const proc = spawn(
@@ -63,6 +65,7 @@ describe('edge agent process across SIGKILL', () => {
       await entry.sendEvents(started, started.eventId);
     }
     await entry.close();
+    gateId = site.exit.id;
 
     sim = await startSimGate();
     const dataDir = mkdtempSync(join(tmpdir(), 'parkinglot-sigkill-'));
@@ -148,11 +151,21 @@ describe('edge agent process across SIGKILL', () => {
 
   it('stops cleanly on SIGTERM, saying offline first', async () => {
     const proc = child!;
+    const operator = await mqtt.connectAsync(t.cloud.mqttUrl, {
+      username: 'operator',
+      password: t.cloud.operatorToken,
+    });
+    const history: string[] = [];
+    operator.on('message', (_topic, payload) => history.push(payload.toString()));
+    await operator.subscribeAsync(`parking/gates/${gateId}/availability`, { qos: 1 });
+    await until(() => history.at(-1) === 'online');
     const code = await new Promise<number | null>((resolve) => {
       proc.once('exit', resolve);
       proc.kill('SIGTERM');
     });
     expect(code).toBe(0);
     child = null;
+    await until(() => history.at(-1) === 'offline');
+    await operator.endAsync();
   });
 });
