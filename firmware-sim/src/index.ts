@@ -1,1 +1,13 @@
+export * from './camera/index.js';
+export {
+  DEFAULT_GATE_PINS,
+  type EmulatedSerialDevice,
+  type GateAddresses,
+  type GateDevices,
+  type GateDevicesOptions,
+  type GatePins,
+  startGateDevices,
+} from './cli/devices.js';
 export * from './firmata/index.js';
+export * from './rfid/index.js';
+export * from './serial/index.js';

@@ -82,6 +82,7 @@ export const edgeConfigSchema = z
         assumedPassageMs: ms(500, 600_000).optional(),
         closeTimeoutMs: ms(1_000, 600_000).optional(),
         maxAttempts: int(1, 20).optional(),
+        readAheadMs: ms(0, 60_000).optional(),
       })
       .default({}),
     exitOpensWithoutCredential: flag.default(true),

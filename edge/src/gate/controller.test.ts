@@ -129,6 +129,25 @@ describe('gate state machine', () => {
     expect(r.authorizer.asked).toEqual([]);
   });
 
+  it('uses a read that came just before the car reached the arrival loop, but not a stale one', async () => {
+    const r = rig('entry', { timing: { readAheadMs: 5000 } });
+    r.plates.read('12가3456');
+    await r.settle(4000);
+    expect(r.authorizer.asked).toEqual([]);
+    r.arrival.set(true);
+    await r.settle();
+    expect(r.authorizer.asked).toEqual([{ kind: 'plate', value: '12가3456' }]);
+    expect(r.barrier.commands).toEqual(['open']);
+
+    const stale = rig('entry', { timing: { readAheadMs: 5000 } });
+    stale.plates.read('34나5678');
+    await stale.settle(6000);
+    stale.arrival.set(true);
+    await stale.settle();
+    expect(stale.authorizer.asked).toEqual([]);
+    expect(stale.gate.state).toBe('awaiting_credential');
+  });
+
   it('records NoCredential and blocks when no read comes before the timeout', async () => {
     const r = rig('entry');
     r.arrival.set(true);

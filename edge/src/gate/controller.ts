@@ -31,6 +31,11 @@ export interface GateTiming {
   closeTimeoutMs: number;
   /** Denials before the gate stops asking for this vehicle and blocks. */
   maxAttempts: number;
+  /**
+   * A read that comes before the arrival loop reports the car (cameras often read a car on its way
+   * in) is kept this long and used when the car arrives.
+   */
+  readAheadMs: number;
 }
 
 export const DEFAULT_TIMING: GateTiming = {
@@ -39,6 +44,7 @@ export const DEFAULT_TIMING: GateTiming = {
   assumedPassageMs: 8_000,
   closeTimeoutMs: 10_000,
   maxAttempts: 3,
+  readAheadMs: 5_000,
 };
 
 export interface GateControllerOptions {
@@ -103,6 +109,8 @@ export class GateController {
   private attempts = 0;
   private admission: Admission | null = null;
   private lastRead: GateSnapshot['lastRead'] = null;
+  /** A read that came before its car was on the arrival loop, and when. */
+  private earlyRead: { credential: Credential; at: number } | null = null;
   private readonly alarms = new Set<string>();
   private queue: Promise<void> = Promise.resolve();
   private readonly unsubscribers: Unsubscribe[] = [];
@@ -259,11 +267,17 @@ export class GateController {
   private async onIdle(input: Input): Promise<void> {
     if (input.kind === 'arrival' && input.present) {
       this.attempts = 0;
+      const early = this.earlyRead;
+      this.earlyRead = null;
+      if (early && this.o.clock.now() - early.at <= this.timing.readAheadMs)
+        return this.onCredential(early.credential);
       this.enter('awaiting_credential', { name: 'credential', ms: this.timing.credentialTimeoutMs });
     } else if (input.kind === 'credential' && (!this.o.arrival || this.vehicleWaiting())) {
       // No arrival loop wired (or its edge was missed): the read itself says a vehicle is here.
       this.attempts = 0;
       await this.onCredential(input.credential);
+    } else if (input.kind === 'credential') {
+      this.earlyRead = { credential: input.credential, at: this.o.clock.now() };
     } else if (input.kind === 'barrier') {
       this.emitChange();
     }

@@ -1,0 +1,131 @@
+/**
+ * What the scenarios see of the cloud: its HTTP API as an operator and a member would use it, and
+ * its domain events on `parking/events/#` as an integrator would subscribe to them.
+ */
+import type { Socket } from 'node:net';
+import mqtt, { type MqttClient } from 'mqtt';
+
+export interface DomainEventMessage {
+  seq: number;
+  type: string;
+  data: Record<string, unknown>;
+}
+
+export class CloudClient {
+  private client: MqttClient | null = null;
+  private readonly seen = new Map<number, DomainEventMessage>();
+  private readonly waiters = new Set<() => void>();
+
+  constructor(
+    readonly httpUrl: string,
+    readonly mqttUrl: string,
+    readonly operatorToken: string,
+  ) {}
+
+  async call<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+    token = this.operatorToken,
+  ) {
+    const res = await fetch(`${this.httpUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : {}) as T };
+  }
+
+  /** A call that must succeed with `status`; anything else throws with the cloud's answer. */
+  async must<T = Record<string, unknown>>(
+    status: number,
+    method: string,
+    path: string,
+    body?: unknown,
+    token?: string,
+  ) {
+    const res = await this.call<T>(method, path, body, token);
+    if (res.status !== status)
+      throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body;
+  }
+
+  /** Follows the domain events (at least once: repeats are dropped by seq); reconnects by itself. */
+  async watch(): Promise<void> {
+    const client = mqtt.connect(this.mqttUrl, {
+      username: 'operator',
+      password: this.operatorToken,
+      reconnectPeriod: 200,
+      clientId: `scenario-${process.pid}-${Date.now()}`,
+    });
+    client.on('connect', () => (client.stream as Socket).setNoDelay?.(true));
+    client.on('error', () => undefined);
+    client.on('message', (_topic, payload) => {
+      try {
+        const event = JSON.parse(payload.toString('utf8')) as DomainEventMessage;
+        if (typeof event.seq !== 'number' || this.seen.has(event.seq)) return;
+        this.seen.set(event.seq, event);
+        for (const wake of [...this.waiters]) wake();
+      } catch {
+        // Not a domain event: nothing to follow.
+      }
+    });
+    await new Promise<void>((resolve) => client.once('connect', () => resolve()));
+    await client.subscribeAsync('parking/events/#', { qos: 1 });
+    this.client = client;
+  }
+
+  /** Resolves once the gate's retained availability says `online` (its agent is connected). */
+  async gateOnline(gateId: string, timeoutMs: number): Promise<void> {
+    const client = this.client;
+    if (!client) throw new Error('call watch() first');
+    const topic = `parking/gates/${gateId}/availability`;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        client.off('message', onMessage);
+        reject(new Error(`gate ${gateId} did not come online within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const onMessage = (t: string, payload: Buffer) => {
+        if (t !== topic || payload.toString() !== 'online') return;
+        clearTimeout(timer);
+        client.off('message', onMessage);
+        resolve();
+      };
+      client.on('message', onMessage);
+      void client.subscribeAsync(topic, { qos: 1 });
+    });
+  }
+
+  events(): DomainEventMessage[] {
+    return [...this.seen.values()].sort((a, b) => a.seq - b.seq);
+  }
+
+  /** The first domain event matching `match`, waiting up to `timeoutMs` for it; null if none came. */
+  async waitFor(
+    match: (e: DomainEventMessage) => boolean,
+    timeoutMs: number,
+  ): Promise<DomainEventMessage | null> {
+    const found = () => this.events().find(match) ?? null;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const event = found();
+      if (event) return event;
+      const left = deadline - Date.now();
+      if (left <= 0) return null;
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          this.waiters.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, left);
+        this.waiters.add(wake);
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client?.endAsync(true);
+  }
+}

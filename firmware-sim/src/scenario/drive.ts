@@ -1,0 +1,87 @@
+/**
+ * A car at a gate, played on the emulated devices: loops, camera or RFID reader, and the arm. What
+ * the car sees is only what the hardware does (the relay pin, the arm's position); what the cloud
+ * decided is read from its domain events.
+ */
+import type { BarrierModel } from '../firmata/barrier-model.js';
+import type { FirmataDevice } from '../firmata/device.js';
+import type { LoopDetectors } from '../firmata/loop-detectors.js';
+
+export interface GateHardware {
+  device: FirmataDevice;
+  barrier: BarrierModel;
+  loops: LoopDetectors<'arrival' | 'passage'>;
+  relayPin: number;
+  readPlate(plate: string): void;
+  presentTag(tag: string): void;
+}
+
+export type Credential = { kind: 'plate'; value: string } | { kind: 'rfid'; value: string };
+
+/** Resolves when `condition` holds, polling every 5 ms; false after `timeoutMs`. */
+export async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return true;
+}
+
+export interface Approach {
+  /** The relay was driven to raise the arm. */
+  opened: boolean;
+  /** From the read to the relay going up, in ms. */
+  readToOpenMs: number | null;
+}
+
+/** Drives up, is read, and waits up to `decisionMs` for the arm to be commanded up. */
+export async function approach(
+  gate: GateHardware,
+  credential: Credential,
+  decisionMs: number,
+): Promise<Approach> {
+  await waitUntil(() => gate.barrier.position === 'closed', 10_000);
+  let openedAt: number | null = null;
+  const off = gate.device.onOutput(gate.relayPin, (high) => {
+    if (high && openedAt === null) openedAt = performance.now();
+  });
+  try {
+    gate.loops.vehicleOver('arrival', true);
+    const readAt = performance.now();
+    if (credential.kind === 'plate') gate.readPlate(credential.value);
+    else gate.presentTag(credential.value);
+    await waitUntil(() => openedAt !== null, decisionMs);
+    return { opened: openedAt !== null, readToOpenMs: openedAt === null ? null : openedAt - readAt };
+  } finally {
+    off();
+  }
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** How long a car takes to roll over a loop: well past the detectors' debounce (50 ms by default). */
+const CROSSING_MS = 250;
+
+/** The car drives under the raised arm and on; `tailgater` follows it under before the arm is down. */
+export async function driveThrough(gate: GateHardware, options: { tailgater?: boolean } = {}): Promise<void> {
+  await waitUntil(() => gate.barrier.position === 'open', 10_000);
+  gate.loops.vehicleOver('passage', true);
+  await pause(CROSSING_MS);
+  gate.loops.vehicleOver('arrival', false);
+  await pause(CROSSING_MS);
+  gate.loops.vehicleOver('passage', false);
+  if (options.tailgater) {
+    // Nose to tail: the second car is under the arm before it is down.
+    await pause(CROSSING_MS / 2);
+    gate.loops.vehicleOver('passage', true);
+    await pause(CROSSING_MS * 2);
+    gate.loops.vehicleOver('passage', false);
+  }
+}
+
+/** A refused car backs away from the gate, and takes a moment to clear the loop. */
+export async function backAway(gate: GateHardware): Promise<void> {
+  gate.loops.vehicleOver('arrival', false);
+  await pause(CROSSING_MS);
+}

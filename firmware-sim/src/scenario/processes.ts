@@ -1,0 +1,114 @@
+/**
+ * Runs the cloud and edge agents as the separate processes they are in a deployment, from this
+ * repository's sources, and waits for each to say it is up.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+
+export const REPO_ROOT = join(import.meta.dirname, '..', '..', '..');
+
+export interface Proc {
+  readonly child: ChildProcess;
+  readonly output: () => string;
+  /** SIGTERM, then wait for the exit; resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+function run(script: string, args: string[], env: Record<string, string>, ready: RegExp, timeoutMs: number) {
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script, ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d) => {
+    stdout += d;
+  });
+  child.stderr?.on('data', (d) => {
+    stderr += d;
+    if (process.env.PARKING_SIM_ECHO) process.stderr.write(d);
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const proc: Proc = {
+    child,
+    output: () => stdout + stderr,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+  return new Promise<{ proc: Proc; stdout: string }>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${script} did not start within ${timeoutMs} ms:\n${stdout}${stderr}`));
+    }, timeoutMs);
+    const check = () => {
+      if (ready.test(stdout)) {
+        clearTimeout(timer);
+        resolve({ proc, stdout });
+      }
+    };
+    child.stdout?.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`${script} exited with ${code} before it was up:\n${stdout}${stderr}`));
+    });
+  });
+}
+
+/** A free TCP port on 127.0.0.1 (the cloud must come back on the same ports after a restart). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface CloudSettings {
+  dataDir: string;
+  httpPort: number;
+  mqttPort: number;
+  operatorToken: string;
+  logLevel?: string;
+}
+
+export async function startCloudProcess(s: CloudSettings): Promise<Proc> {
+  const { proc } = await run(
+    'cloud/src/main.ts',
+    [],
+    {
+      PARKING_DATA_DIR: s.dataDir,
+      PARKING_HTTP_HOST: '127.0.0.1',
+      PARKING_HTTP_PORT: String(s.httpPort),
+      PARKING_MQTT_HOST: '127.0.0.1',
+      PARKING_MQTT_PORT: String(s.mqttPort),
+      PARKING_OPERATOR_TOKEN: s.operatorToken,
+      PARKING_LOG_LEVEL: s.logLevel ?? 'warn',
+    },
+    /Ctrl-C stops it/,
+    30_000,
+  );
+  return proc;
+}
+
+/** Writes the agent's config file next to its data and starts `edge/src/main.ts --config` on it. */
+export async function startEdgeProcess(config: Record<string, unknown> & { dataDir: string }): Promise<Proc> {
+  const file = join(config.dataDir, 'gate.json');
+  writeFileSync(file, JSON.stringify(config, null, 2));
+  const { proc } = await run(
+    'edge/src/main.ts',
+    ['--config', file],
+    { PARKING_EDGE_LOG_LEVEL: process.env.PARKING_EDGE_LOG_LEVEL ?? String(config.logLevel ?? 'warn') },
+    /parkinglot edge agent/,
+    30_000,
+  );
+  return proc;
+}

@@ -1,0 +1,137 @@
+/**
+ * A whole site for a scenario: the cloud process, one entry and one exit gate of emulated hardware,
+ * and an edge agent process per gate, wired over real TCP as they would be in a deployment.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type GateDevices, startGateDevices } from '../cli/devices.js';
+import type { CarPlan } from './cast.js';
+import { CloudClient } from './cloud-client.js';
+import type { GateHardware } from './drive.js';
+import { freePort, type Proc, startCloudProcess, startEdgeProcess } from './processes.js';
+import { type SeededGate, type SeededSite, seedSite } from './seed.js';
+
+export interface SiteRun {
+  cloud: CloudClient;
+  site: SeededSite;
+  entry: GateHardware;
+  exit: GateHardware;
+  dataDir: string;
+  /** Stops the cloud process (gates keep running: entries are denied, exits go on). */
+  stopCloud(): Promise<void>;
+  /** Starts the cloud again on the same data and ports. */
+  startCloud(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface SiteOptions {
+  cast: CarPlan[];
+  /** Keep the data directory afterwards (it is printed). */
+  keep?: boolean;
+  log?: (line: string) => void;
+}
+
+const RELAY_PIN = 8;
+
+function hardware(devices: GateDevices): GateHardware {
+  return {
+    device: devices.board.device,
+    barrier: devices.board.barrier,
+    loops: devices.board.loops,
+    relayPin: RELAY_PIN,
+    readPlate: (plate) => devices.camera.camera.read(plate),
+    presentTag: (tag) => devices.rfid.emulator.present(tag),
+  };
+}
+
+function agentConfig(
+  gate: SeededGate,
+  direction: 'entry' | 'exit',
+  mqttUrl: string,
+  devices: GateDevices,
+  dataDir: string,
+) {
+  const dir = join(dataDir, `edge-${direction}`);
+  mkdirSync(dir, { recursive: true });
+  return {
+    gateId: gate.id,
+    direction,
+    mqtt: { url: mqttUrl, password: gate.password, reconnectPeriodMs: 250 },
+    dataDir: dir,
+    plateReader: { path: devices.camera.path },
+    rfidReader: { path: devices.rfid.path },
+    board: {
+      path: devices.board.path,
+      barrier: { relayPin: RELAY_PIN, limitSwitchPin: 7, openTimeMs: 1500, closeTimeMs: 1500 },
+      loops: { arrival: { pin: 2 }, passage: { pin: 3 } },
+    },
+    outbox: { ackTimeoutMs: 2000, retryMs: 250 },
+    logLevel: 'warn',
+  };
+}
+
+export async function startSite(options: SiteOptions): Promise<SiteRun> {
+  const log = options.log ?? (() => undefined);
+  const dataDir = mkdtempSync(join(tmpdir(), 'parkinglot-demo-'));
+  const settings = {
+    dataDir: join(dataDir, 'cloud'),
+    httpPort: await freePort(),
+    mqttPort: await freePort(),
+    operatorToken: randomBytes(18).toString('base64url'),
+  };
+  const procs: Proc[] = [];
+  const devices: GateDevices[] = [];
+  let cloudProc: Proc | null = null;
+  const cleanup = async () => {
+    for (const p of procs.splice(0)) await p.stop();
+    await cloudProc?.stop();
+    for (const d of devices.splice(0)) await d.close();
+    if (!options.keep) rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    log(`starting the cloud (embedded MQTT broker + sqlite in ${settings.dataDir})`);
+    cloudProc = await startCloudProcess(settings);
+    const mqttUrl = `mqtt://127.0.0.1:${settings.mqttPort}`;
+    const cloud = new CloudClient(`http://127.0.0.1:${settings.httpPort}`, mqttUrl, settings.operatorToken);
+    await cloud.watch();
+    const site = await seedSite(cloud, options.cast);
+    log(
+      `seeded ${site.spaces.length} spaces, an entry and an exit gate, ${site.reservations.size} reservations`,
+    );
+
+    const entryDevices = await startGateDevices({});
+    const exitDevices = await startGateDevices({});
+    devices.push(entryDevices, exitDevices);
+    log(
+      'emulated gate hardware (Firmata board, ANPR camera, RDM6300 reader) listening; starting edge agents',
+    );
+    procs.push(await startEdgeProcess(agentConfig(site.entry, 'entry', mqttUrl, entryDevices, dataDir)));
+    procs.push(await startEdgeProcess(agentConfig(site.exit, 'exit', mqttUrl, exitDevices, dataDir)));
+    await cloud.gateOnline(site.entry.id, 15_000);
+    await cloud.gateOnline(site.exit.id, 15_000);
+
+    return {
+      cloud,
+      site,
+      entry: hardware(entryDevices),
+      exit: hardware(exitDevices),
+      dataDir,
+      async stopCloud() {
+        await cloudProc?.stop();
+        cloudProc = null;
+      },
+      async startCloud() {
+        cloudProc = await startCloudProcess(settings);
+      },
+      async close() {
+        await cloud.close();
+        await cleanup();
+      },
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
