@@ -53,6 +53,8 @@ export async function startAgent(config: EdgeConfig, deps: AgentDeps): Promise<A
     clientId: gateId,
     log: log.child('mqtt'),
     reconnectPeriodMs: config.mqtt.reconnectPeriodMs,
+    connectTimeoutMs: config.mqtt.connectTimeoutMs,
+    keepTrying: true,
     clock,
     // [MQTT-3.1.2-8] the broker says "offline" for us if we vanish without a DISCONNECT.
     will: { topic: topics.availability(gateId), payload: 'offline', retain: true, qos: 1 },
@@ -142,9 +144,10 @@ export async function startAgent(config: EdgeConfig, deps: AgentDeps): Promise<A
       if (stopped) return;
       stopped = true;
       for (const reader of readers) await reader.stop().catch((e) => log.warn('reader stop failed', e));
+      // Answer what is in flight with a deny first, so the controller drains without opening.
+      authorizer?.stop();
       await controller.stop();
       link.stop();
-      authorizer?.stop();
       await deliverer.stop();
       // A clean DISCONNECT discards the will, so say "offline" ourselves first.
       await mqtt

@@ -46,7 +46,17 @@ describe('edge agent with a cloud that does not answer', () => {
     expect(await gate.drive('12가3456')).toBe('refused');
     expect(performance.now() - started).toBeLessThan(100);
     expect(gate.barrier.commands).toEqual([]);
-    const reasons = (await gate.agent.outbox.peek(10)).map((e) => e.reason);
-    expect(reasons).toEqual(['cloud_timeout', 'cloud_timeout', 'cloud_timeout', 'cloud_unreachable']);
+    const events = await gate.agent.outbox.peek(20);
+    expect(events.filter((e) => e.type === 'Denied').map((e) => e.reason)).toEqual([
+      'cloud_timeout',
+      'cloud_timeout',
+      'cloud_timeout',
+      'cloud_unreachable',
+    ]);
+    // Each timed-out request is released by its requestId, in case the cloud allowed it after all.
+    const aborted = events.filter((e) => e.type === 'EntryAborted');
+    expect(aborted.map((e) => e.requestId)).toEqual(
+      events.filter((e) => e.reason === 'cloud_timeout' && e.type === 'Denied').map((e) => e.requestId),
+    );
   });
 });

@@ -41,7 +41,7 @@ export const configSchema = z.object({
   mqttPort: port.optional(),
   mqttUrl: z
     .string()
-    .regex(/^mqtts?:\/\/|^wss?:\/\//, 'expected mqtt://, mqtts://, ws:// or wss://')
+    .regex(/^mqtt:\/\/([^@/]+@)?[^/]+:\d{1,5}\/?$/, 'expected mqtt://[user:password@]host:port')
     .optional(),
   dataDir: z.string().min(1).default('./data'),
   databaseUrl: z.string().min(1).optional(),

@@ -80,7 +80,7 @@ export class CloudAuthorizer implements EntryAuthorizer {
         this.stats.timeouts += 1;
         this.breaker.failed();
         this.o.log.warn(`no answer to ${requestId} within ${this.o.timeoutMs} ms: deny`);
-        resolve(this.deny(requestId, LocalDenyReason.timeout));
+        resolve(this.deny(requestId, LocalDenyReason.timeout, true));
       }, this.o.timeoutMs);
       this.pending.set(requestId, { resolve, timer });
       const request = { requestId, credential, at: new Date(this.o.clock.now()).toISOString() };
@@ -107,7 +107,7 @@ export class CloudAuthorizer implements EntryAuthorizer {
     const response = authResponseSchema.safeParse(parsed.ok ? parsed.value : null);
     if (!response.success) {
       this.stats.badResponses += 1;
-      pending.resolve(this.deny(requestId, LocalDenyReason.badResponse));
+      pending.resolve(this.deny(requestId, LocalDenyReason.badResponse, true));
       return;
     }
     const r = response.data;
@@ -124,9 +124,11 @@ export class CloudAuthorizer implements EntryAuthorizer {
     pending.resolve(this.deny(requestId, r.reason));
   }
 
-  private deny(requestId: string, reason: string): EntryDecision {
+  private deny(requestId: string, reason: string, cloudMayHaveAllowed = false): EntryDecision {
     this.stats.denies += 1;
-    return { allow: false, requestId, reason };
+    return cloudMayHaveAllowed
+      ? { allow: false, requestId, reason, cloudMayHaveAllowed }
+      : { allow: false, requestId, reason };
   }
 
   /** Denies everything still waiting (shutdown). */

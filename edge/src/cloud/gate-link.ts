@@ -32,18 +32,20 @@ export interface GateLinkOptions {
 export class GateLink {
   private heartbeat: unknown = null;
   private lastState = '';
+  private unsubscribe: (() => void) | null = null;
   readonly stats = { commands: 0, badCommands: 0 };
 
   constructor(private readonly o: GateLinkOptions) {}
 
   async start(): Promise<void> {
     await this.o.mqtt.subscribe(topics.command(this.o.gateId), (_topic, payload) => this.onCommand(payload));
-    this.o.controller.onChange(() => this.publishState());
+    this.unsubscribe = this.o.controller.onChange(() => this.publishState());
     this.heartbeat = this.o.clock.setInterval(() => this.publishState(true), this.o.heartbeatMs);
   }
 
   stop(): void {
     if (this.heartbeat !== null) this.o.clock.clearInterval(this.heartbeat);
+    this.unsubscribe?.();
   }
 
   /** After every (re)connect: say we are online and what we look like. */
@@ -89,8 +91,12 @@ export class GateLink {
     this.stats.commands += 1;
     this.o.log.info(`command ${commandId}: ${action} by ${by}${reason ? ` (${reason})` : ''}`);
     try {
-      await this.o.controller.command(action, by, commandId, reason);
-      this.respond({ commandId, ok: true, at: this.now() });
+      const refusal = await this.o.controller.command(action, by, commandId, reason);
+      this.respond(
+        refusal === null
+          ? { commandId, ok: true, at: this.now() }
+          : { commandId, ok: false, error: refusal, at: this.now() },
+      );
     } catch (error) {
       this.o.log.error(`command ${commandId} failed`, error);
       this.respond({ commandId, ok: false, error: (error as Error).message, at: this.now() });

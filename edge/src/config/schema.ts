@@ -28,11 +28,14 @@ export const edgeConfigSchema = z
     gateId: z.string().refine(isValidGateId, 'letters, digits, _ and - only (1-64)'),
     direction: z.enum(['entry', 'exit']),
     mqtt: z.object({
-      url: z.string().regex(/^mqtts?:\/\//, 'expected mqtt://host:port or mqtts://host:port'),
+      /** Plain TCP (mqtt://); TLS to a remote broker goes through a local tunnel or bridge for now. */
+      url: z.string().regex(/^mqtt:\/\/[^/]+:\d{1,5}\/?$/, 'expected mqtt://host:port'),
       /** Default: the gate id (the cloud issues gate credentials that way). */
       username: z.string().min(1).optional(),
       password: z.string().min(1),
       reconnectPeriodMs: ms(100, 60_000).default(1_000),
+      /** How long the first connection may take before the agent says it runs offline (and keeps trying). */
+      connectTimeoutMs: ms(100, 120_000).default(10_000),
     }),
     dataDir: z.string().min(1).default('./edge-data'),
     /** How long an entry waits for the cloud's answer before it denies. */

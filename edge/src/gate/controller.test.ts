@@ -118,15 +118,17 @@ describe('gate state machine', () => {
     expect(r.barrier.commands).toEqual([]);
   });
 
-  it('ignores plate reads below the confidence threshold and reads with no vehicle present', async () => {
+  it('ignores plate reads below the confidence threshold, and reads with no vehicle that never arrives', async () => {
     const r = rig('entry');
     r.plates.read('12가3456');
-    await r.settle();
+    await r.settle(60_000);
     expect(r.authorizer.asked).toEqual([]);
+    expect(r.gate.state).toBe('idle');
     r.arrival.set(true);
-    r.plates.read('12가3456', 0.4);
+    r.plates.read('34나5678', 0.4);
     await r.settle();
     expect(r.authorizer.asked).toEqual([]);
+    expect(r.gate.state).toBe('awaiting_credential');
   });
 
   it('uses a read that came just before the car reached the arrival loop, but not a stale one', async () => {
@@ -288,5 +290,128 @@ describe('gate state machine', () => {
 
   it('refuses to build an entry gate without an authorizer', () => {
     expect(() => rig('entry', { authorizer: undefined })).toThrow(/authorizer/);
+  });
+
+  it('brings an arm left up by a previous run down at start, but not onto a car', async () => {
+    const r = rig('entry', { timing: { startupSettleMs: 500 } });
+    r.barrier.position = 'unknown';
+    r.passage.set(true);
+    await r.settle(500);
+    expect(r.barrier.commands).toEqual([]);
+    expect(r.gate.state).toBe('closing');
+    r.passage.set(false);
+    await r.settle(1000);
+    expect(r.barrier.commands).toEqual(['close']);
+    expect(r.barrier.position).toBe('closed');
+    expect(r.gate.state).toBe('idle');
+  });
+
+  it('closes and raises outbox_write_failed when an event cannot be committed', async () => {
+    const r = rig('entry');
+    r.recorder.failing.add('Started');
+    r.arrival.set(true);
+    r.plates.read('12가3456');
+    await r.settle(1000);
+    r.passage.set(true);
+    r.arrival.set(false);
+    r.passage.set(false);
+    await r.settle(1000);
+    expect(r.barrier.position).toBe('closed');
+    expect(r.gate.state).toBe('idle');
+    expect(r.gate.snapshot().alarms).toContain('outbox_write_failed');
+    // The next event that commits clears the alarm.
+    r.recorder.failing.clear();
+    r.arrival.set(true);
+    r.plates.read('34나5678');
+    await r.settle(1000);
+    r.passage.set(true);
+    r.arrival.set(false);
+    r.passage.set(false);
+    await r.settle();
+    expect(r.recorder.types()).toEqual(['Started']);
+    expect(r.gate.snapshot().alarms).not.toContain('outbox_write_failed');
+  });
+
+  it('without an arrival loop, a block lapses instead of lasting forever', async () => {
+    const r = rig('entry', { arrival: undefined, timing: { maxAttempts: 1, credentialTimeoutMs: 10_000 } });
+    r.authorizer.decide = (c) => (c.value === 'AAA111' ? 'no_reservation' : 'allow');
+    r.plates.read('AAA111');
+    await r.settle();
+    expect(r.gate.state).toBe('blocked');
+    await r.settle(10_000);
+    expect(r.gate.state).toBe('idle');
+    r.plates.read('BBB222');
+    await r.settle();
+    expect(r.barrier.commands).toEqual(['open']);
+  });
+
+  it('records EntryAborted by requestId when it denied before the cloud could answer', async () => {
+    const r = rig('entry');
+    r.authorizer.authorize = async () => ({
+      allow: false,
+      requestId: 'req-9',
+      reason: 'cloud_timeout',
+      cloudMayHaveAllowed: true,
+    });
+    r.arrival.set(true);
+    r.plates.read('12가3456');
+    await r.settle();
+    expect(r.recorder.events.map((e) => [e.type, e.requestId])).toEqual([
+      ['Denied', 'req-9'],
+      ['EntryAborted', 'req-9'],
+    ]);
+  });
+
+  it('keeps a read of the next car taken while this one goes through', async () => {
+    const r = rig('exit', { authorizer: undefined });
+    r.arrival.set(true);
+    r.plates.read('11가1111');
+    await r.settle(1000);
+    r.passage.set(true);
+    r.arrival.set(false);
+    r.plates.read('22나2222'); // the next car, read while the first is under the arm
+    r.passage.set(false);
+    await r.settle();
+    r.arrival.set(true);
+    await r.settle(1000);
+    r.passage.set(true);
+    r.arrival.set(false);
+    r.passage.set(false);
+    await r.settle(1000);
+    expect(r.recorder.events.map((e) => [e.type, e.credential?.value])).toEqual([
+      ['Ended', '11가1111'],
+      ['Ended', '22나2222'],
+    ]);
+  });
+
+  it('an operator open during a passage keeps the car admitted; release with nothing held is refused', async () => {
+    const r = rig('entry');
+    r.arrival.set(true);
+    r.plates.read('12가3456');
+    await r.settle(1000);
+    expect(await r.gate.command('open', 'ops', 'c1', 'x'.repeat(150))).toBeNull();
+    r.passage.set(true);
+    r.arrival.set(false);
+    r.passage.set(false);
+    await r.settle();
+    expect(r.recorder.types()).toEqual(['ManualOpen', 'Started']);
+    expect(r.recorder.events[0]!.detail).toMatchObject({
+      commandId: 'c1',
+      by: 'ops',
+      reason: 'x'.repeat(150),
+    });
+    await r.settle(1000);
+    expect(await r.gate.command('release', 'ops', 'c2')).toBe('the barrier is not being held open');
+  });
+
+  it("hold_open during a passage releases the car's admission first", async () => {
+    const r = rig('entry');
+    r.arrival.set(true);
+    r.plates.read('12가3456');
+    await r.settle(1000);
+    await r.gate.command('hold_open', 'ops', 'c3');
+    expect(r.recorder.types()).toEqual(['ManualHoldOpen', 'EntryAborted']);
+    expect(r.recorder.events[1]).toMatchObject({ reservationId: 'res-12가3456' });
+    expect(r.gate.state).toBe('held_open');
   });
 });

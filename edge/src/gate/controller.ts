@@ -18,7 +18,7 @@ import type { Logger } from '@parkinglot/platform/log';
 import type { Clock } from '@parkinglot/platform/time';
 import { type Credential, normalizePlate, normalizeRfidTag } from '@parkinglot/shared';
 import type { Barrier, LoopDetector, PlateReader, RfidReader, Unsubscribe } from '../drivers/ports.js';
-import type { EntryAuthorizer, EventRecorder, GatePhase } from './types.js';
+import type { EntryAuthorizer, EventRecorder, GateEventInput, GatePhase } from './types.js';
 
 export interface GateTiming {
   /** A vehicle at the gate with no usable read for this long: NoCredential, the gate blocks. */
@@ -36,6 +36,8 @@ export interface GateTiming {
    * in) is kept this long and used when the car arrives.
    */
   readAheadMs: number;
+  /** After start, how long to let the loops report before bringing the arm down if it is not. */
+  startupSettleMs: number;
 }
 
 export const DEFAULT_TIMING: GateTiming = {
@@ -45,6 +47,7 @@ export const DEFAULT_TIMING: GateTiming = {
   closeTimeoutMs: 10_000,
   maxAttempts: 3,
   readAheadMs: 5_000,
+  startupSettleMs: 500,
 };
 
 export interface GateControllerOptions {
@@ -74,12 +77,15 @@ type Input =
   | { kind: 'credential'; credential: Credential }
   | { kind: 'timer'; epoch: number; timer: 'credential' | 'passage' | 'close' }
   | { kind: 'barrier' }
+  | { kind: 'startup' }
   | {
       kind: 'command';
       action: 'open' | 'hold_open' | 'release';
       by: string;
       commandId: string;
       reason: string;
+      /** Called with null when carried out, or with why it was not. */
+      done: (refusal: string | null) => void;
     };
 
 /** Who is going through: set when the barrier opens for someone. */
@@ -113,6 +119,8 @@ export class GateController {
   private earlyRead: { credential: Credential; at: number } | null = null;
   private readonly alarms = new Set<string>();
   private queue: Promise<void> = Promise.resolve();
+  private stopping = false;
+  private startupTimer: unknown = null;
   private readonly unsubscribers: Unsubscribe[] = [];
   private readonly listeners = new Set<(snapshot: GateSnapshot) => void>();
   private readonly timing: GateTiming;
@@ -124,6 +132,12 @@ export class GateController {
 
   start(): void {
     const { arrival, passage, plates, tags, barrier } = this.o;
+    // An arm left up by a previous run (pulse controllers latch) comes down once the loops have
+    // reported, so a car under it keeps it up.
+    this.startupTimer = this.o.clock.setTimeout(
+      () => void this.push({ kind: 'startup' }),
+      this.timing.startupSettleMs,
+    );
     if (arrival)
       this.unsubscribers.push(arrival.onChange((present) => this.push({ kind: 'arrival', present })));
     if (passage)
@@ -149,9 +163,12 @@ export class GateController {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     for (const off of this.unsubscribers.splice(0)) off();
+    if (this.startupTimer !== null) this.o.clock.clearTimeout(this.startupTimer);
     this.clearTimer();
     await this.queue;
+    this.clearTimer();
   }
 
   get state(): GatePhase {
@@ -176,14 +193,18 @@ export class GateController {
     return () => this.listeners.delete(listener);
   }
 
-  /** An operator command; resolves when it has been carried out (or refused with a reason). */
+  /** An operator command; resolves with null once carried out, or with why it was not. */
   command(
     action: 'open' | 'hold_open' | 'release',
     by: string,
     commandId: string,
     reason = '',
-  ): Promise<void> {
-    return this.push({ kind: 'command', action, by, commandId, reason });
+  ): Promise<string | null> {
+    let refusal: string | null = 'the gate stopped before carrying it out';
+    const done = (r: string | null) => {
+      refusal = r;
+    };
+    return this.push({ kind: 'command', action, by, commandId, reason, done }).then(() => refusal);
   }
 
   /** Resolves when every input so far has been handled (tests, shutdown). */
@@ -213,7 +234,7 @@ export class GateController {
     this.clearTimer();
     this.epoch += 1;
     this.phase = phase;
-    if (timer) {
+    if (timer && !this.stopping) {
       const epoch = this.epoch;
       this.timer = this.o.clock.setTimeout(
         () => void this.push({ kind: 'timer', epoch, timer: timer.name }),
@@ -222,6 +243,22 @@ export class GateController {
     }
     this.o.log.debug(() => `gate -> ${phase}`);
     this.emitChange();
+  }
+
+  /**
+   * Commits an event to the outbox. A failed write (disk full, a broken file) must not strand the
+   * gate mid-cycle with the arm up: it is logged, raised as `outbox_write_failed` in the gate's state,
+   * and the gate carries on to a safe position.
+   */
+  private async record(event: GateEventInput): Promise<void> {
+    try {
+      await this.o.recorder.record(event);
+      if (this.alarms.delete('outbox_write_failed')) this.emitChange();
+    } catch (error) {
+      this.o.log.error(`could not commit ${event.type} to the outbox; it is lost`, error);
+      this.alarms.add('outbox_write_failed');
+      this.emitChange();
+    }
   }
 
   private clearTimer(): void {
@@ -242,8 +279,22 @@ export class GateController {
     if (input.kind === 'credential') {
       this.lastRead = { ...input.credential, at: new Date(this.o.clock.now()).toISOString() };
       this.emitChange();
+      const busy =
+        this.phase === 'awaiting_passage' || this.phase === 'closing' || this.phase === 'held_open';
+      const current = this.admission?.credential;
+      if (
+        busy &&
+        !(current && current.kind === input.credential.kind && current.value === input.credential.value)
+      ) {
+        // The next car, read while this one is still going through: kept for when it reaches the loop.
+        this.earlyRead = { credential: input.credential, at: this.o.clock.now() };
+      }
     }
     if (input.kind === 'command') return this.onCommand(input);
+    if (input.kind === 'startup') {
+      if (this.phase === 'idle' && this.o.barrier.position !== 'closed') return this.close();
+      return;
+    }
     switch (this.phase) {
       case 'idle':
         return this.onIdle(input);
@@ -257,6 +308,8 @@ export class GateController {
         return this.onClosing(input);
       case 'blocked':
         if (input.kind === 'arrival' && !input.present) this.enter('idle');
+        // Without an arrival loop nothing says the vehicle left: the block lapses instead.
+        if (input.kind === 'timer' && input.timer === 'credential') this.enter('idle');
         return;
       case 'held_open':
         if (input.kind === 'barrier') this.emitChange();
@@ -266,12 +319,7 @@ export class GateController {
 
   private async onIdle(input: Input): Promise<void> {
     if (input.kind === 'arrival' && input.present) {
-      this.attempts = 0;
-      const early = this.earlyRead;
-      this.earlyRead = null;
-      if (early && this.o.clock.now() - early.at <= this.timing.readAheadMs)
-        return this.onCredential(early.credential);
-      this.enter('awaiting_credential', { name: 'credential', ms: this.timing.credentialTimeoutMs });
+      return this.awaitCredential();
     } else if (input.kind === 'credential' && (!this.o.arrival || this.vehicleWaiting())) {
       // No arrival loop wired (or its edge was missed): the read itself says a vehicle is here.
       this.attempts = 0;
@@ -291,9 +339,26 @@ export class GateController {
         // Nobody is trapped inside: an unidentified car is let out and reported.
         return this.openFor({});
       }
-      await this.o.recorder.record({ type: 'NoCredential', reason: 'no usable read before the timeout' });
-      this.enter('blocked');
+      await this.record({ type: 'NoCredential', reason: 'no usable read before the timeout' });
+      this.block();
     }
+  }
+
+  private block(): void {
+    this.enter(
+      'blocked',
+      this.o.arrival ? undefined : { name: 'credential', ms: this.timing.credentialTimeoutMs },
+    );
+  }
+
+  /** A vehicle is at the arrival loop: use a fresh read taken before it got there, or wait for one. */
+  private async awaitCredential(): Promise<void> {
+    this.attempts = 0;
+    const early = this.earlyRead;
+    this.earlyRead = null;
+    if (early && this.o.clock.now() - early.at <= this.timing.readAheadMs)
+      return this.onCredential(early.credential);
+    this.enter('awaiting_credential', { name: 'credential', ms: this.timing.credentialTimeoutMs });
   }
 
   private async onCredential(credential: Credential): Promise<void> {
@@ -303,7 +368,7 @@ export class GateController {
     if (decision.allow) {
       if (this.o.arrival && !this.vehicleWaiting()) {
         // The car left while the cloud decided: release the admission the cloud is holding for it.
-        await this.o.recorder.record({
+        await this.record({
           type: 'EntryAborted',
           credential,
           reservationId: decision.reservationId,
@@ -319,18 +384,28 @@ export class GateController {
       });
     }
     this.attempts += 1;
-    await this.o.recorder.record({
+    await this.record({
       type: 'Denied',
       credential,
       requestId: decision.requestId,
       reason: decision.reason,
     });
-    if (this.attempts >= this.timing.maxAttempts) return this.enter('blocked');
+    if (decision.cloudMayHaveAllowed) {
+      // The cloud may have allowed after we gave up: release that admission, by its requestId.
+      await this.record({
+        type: 'EntryAborted',
+        credential,
+        requestId: decision.requestId,
+        reason: decision.reason,
+      });
+    }
+    if (this.attempts >= this.timing.maxAttempts) return this.block();
     if (this.o.arrival && !this.vehicleWaiting()) return this.enter('idle');
     this.enter('awaiting_credential', { name: 'credential', ms: this.timing.credentialTimeoutMs });
   }
 
   private async openFor(admission: Omit<Admission, 'under'>): Promise<void> {
+    if (this.stopping) return;
     this.admission = { ...admission, under: this.vehicleUnder() };
     const wait =
       this.o.passage || this.o.arrival ? this.timing.passageTimeoutMs : this.timing.assumedPassageMs;
@@ -357,7 +432,7 @@ export class GateController {
       }
       if (!this.o.passage && !this.o.arrival) return this.passed();
       if (admission.reservationId) {
-        await this.o.recorder.record({
+        await this.record({
           type: 'EntryAborted',
           credential: admission.credential,
           reservationId: admission.reservationId,
@@ -373,22 +448,22 @@ export class GateController {
   private async passed(): Promise<void> {
     const a = this.admission!;
     if (a.manual) {
-      await this.o.recorder.record({
+      await this.record({
         type: 'ManualPassage',
         credential: a.credential,
         detail: { ...a.manual },
       });
     } else if (this.o.direction === 'entry') {
-      await this.o.recorder.record({
+      await this.record({
         type: 'Started',
         credential: a.credential,
         reservationId: a.reservationId,
         requestId: a.requestId,
       });
     } else if (a.credential) {
-      await this.o.recorder.record({ type: 'Ended', credential: a.credential });
+      await this.record({ type: 'Ended', credential: a.credential });
     } else {
-      await this.o.recorder.record({ type: 'ExitUnidentified', reason: 'no usable read before the timeout' });
+      await this.record({ type: 'ExitUnidentified', reason: 'no usable read before the timeout' });
     }
     return this.close();
   }
@@ -398,7 +473,7 @@ export class GateController {
     this.enter('closing', { name: 'close', ms: this.timing.closeTimeoutMs });
     if (this.vehicleUnder()) {
       // Something is under the arm (a tailgater): keep it up until the loop clears.
-      await this.o.recorder.record({ type: 'Tailgating', reason: 'a second vehicle under the barrier' });
+      await this.record({ type: 'Tailgating', reason: 'a second vehicle under the barrier' });
       return;
     }
     await this.o.barrier.close();
@@ -409,7 +484,7 @@ export class GateController {
       if (input.present) {
         // Safety reversal: a vehicle entered the arm's path while it was coming down.
         await this.o.barrier.open();
-        await this.o.recorder.record({ type: 'Tailgating', reason: 'a vehicle under the closing barrier' });
+        await this.record({ type: 'Tailgating', reason: 'a vehicle under the closing barrier' });
       } else {
         await this.o.barrier.close();
       }
@@ -417,10 +492,7 @@ export class GateController {
     }
     if (input.kind === 'barrier' && this.o.barrier.position === 'closed') {
       this.alarms.delete('barrier_not_closed');
-      if (this.vehicleWaiting()) {
-        this.attempts = 0;
-        return this.enter('awaiting_credential', { name: 'credential', ms: this.timing.credentialTimeoutMs });
-      }
+      if (this.vehicleWaiting()) return this.awaitCredential();
       return this.enter('idle');
     }
     if (input.kind === 'timer' && input.timer === 'close') {
@@ -434,23 +506,42 @@ export class GateController {
   }
 
   private async onCommand(c: Extract<Input, { kind: 'command' }>): Promise<void> {
-    await this.o.recorder.record({
+    if (c.action === 'release' && this.phase !== 'held_open' && this.phase !== 'awaiting_passage') {
+      c.done('the barrier is not being held open');
+      return;
+    }
+    // The reason goes in detail: an operator's note may be longer than an event's reason field.
+    await this.record({
       type: COMMAND_EVENT[c.action],
-      reason: c.reason,
-      detail: { commandId: c.commandId, by: c.by },
+      detail: { commandId: c.commandId, by: c.by, reason: c.reason },
     });
+    const inProgress = this.phase === 'awaiting_passage' ? this.admission : null;
+    if (c.action === 'open' && inProgress) {
+      // A car is already going through: keep its admission (its Started still follows).
+      await this.o.barrier.open();
+      return c.done(null);
+    }
+    if (inProgress?.reservationId) {
+      // hold_open or release takes over from the car in progress: the cloud releases its admission.
+      await this.record({
+        type: 'EntryAborted',
+        credential: inProgress.credential,
+        reservationId: inProgress.reservationId,
+        requestId: inProgress.requestId,
+        reason: `operator ${c.action}`,
+      });
+    }
     if (c.action === 'hold_open') {
       this.admission = null;
       this.enter('held_open');
       await this.o.barrier.open();
-      return;
+    } else if (c.action === 'release') {
+      await this.close();
+    } else {
+      // open: one vehicle through, reported as a manual passage.
+      this.attempts = 0;
+      await this.openFor({ manual: { commandId: c.commandId, by: c.by } });
     }
-    if (c.action === 'release') {
-      if (this.phase === 'held_open' || this.phase === 'awaiting_passage') return this.close();
-      return;
-    }
-    // open: one vehicle through, reported as a manual passage.
-    this.attempts = 0;
-    await this.openFor({ manual: { commandId: c.commandId, by: c.by } });
+    c.done(null);
   }
 }

@@ -4,7 +4,13 @@ import type { Credential } from '@parkinglot/shared';
 /** The cloud's answer as the gate acts on it: only a literal "allow" becomes `allow: true`. */
 export type EntryDecision =
   | { allow: true; requestId: string; reservationId: string; spaceLabel?: string }
-  | { allow: false; requestId: string; reason: string };
+  | {
+      allow: false;
+      requestId: string;
+      reason: string;
+      /** The gate gave up before a valid answer (timeout, unreadable answer): the cloud may have allowed. */
+      cloudMayHaveAllowed?: boolean;
+    };
 
 export interface EntryAuthorizer {
   /** Never rejects: a timeout, an open circuit or a bad answer is a deny. */

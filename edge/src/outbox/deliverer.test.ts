@@ -125,3 +125,35 @@ async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void
     await new Promise((resolve) => setImmediate(resolve));
   }
 }
+
+describe('outbox delivery when things break', () => {
+  it('keeps trying after the outbox fails to read', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parkinglot-deliver-'));
+    const clock = new ManualClock();
+    const outbox = await Outbox.open({ filename: join(dir, 'o.sqlite'), clock });
+    const mqtt = new FakeMqtt();
+    const deliverer = new OutboxDeliverer({
+      gateId,
+      outbox,
+      mqtt,
+      clock,
+      log: createLogger('test', 'silent'),
+      retryMs: 1000,
+    });
+    const peek = outbox.peek.bind(outbox);
+    let failures = 1;
+    outbox.peek = async (limit) => {
+      if (failures-- > 0) throw new Error('SQLITE_IOERR');
+      return peek(limit);
+    };
+    await outbox.append({ type: 'Ended', credential: { kind: 'plate', value: 'C1' } });
+    await deliverer.start();
+    await deliverer.idle();
+    expect(mqtt.published).toHaveLength(0);
+    clock.advance(1000);
+    await waitFor(() => mqtt.published.length === 1);
+    await deliverer.stop();
+    await outbox.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});

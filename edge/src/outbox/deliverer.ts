@@ -25,7 +25,7 @@ export interface DelivererOptions {
 export class OutboxDeliverer {
   private readonly runner: SerialRunner;
   private batchSize: number;
-  private waiting: { ids: Set<string>; done: () => void } | null = null;
+  private waiting: { ids: Set<string>; done: () => void; cancel: () => void } | null = null;
   private retry: unknown = null;
   private stopped = true;
   readonly stats = { batches: 0, resends: 0, acksIgnored: 0 };
@@ -50,7 +50,7 @@ export class OutboxDeliverer {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.retry !== null) this.o.clock.clearTimeout(this.retry);
-    this.waiting?.done();
+    this.waiting?.cancel();
     await this.runner.idle();
   }
 
@@ -59,7 +59,18 @@ export class OutboxDeliverer {
     return this.runner.idle();
   }
 
+  /** A failure (a broken outbox file) pauses delivery and tries again later, never for good. */
   private async drain(): Promise<number> {
+    try {
+      return await this.deliver();
+    } catch (error) {
+      this.o.log.error(`delivery failed; trying again in ${this.o.retryMs ?? 1000} ms`, error);
+      this.scheduleRetry();
+      return 0;
+    }
+  }
+
+  private async deliver(): Promise<number> {
     let delivered = 0;
     while (!this.stopped && this.o.mqtt.isConnected) {
       const batch = await this.o.outbox.peek(this.batchSize);
@@ -68,7 +79,7 @@ export class OutboxDeliverer {
       const acked = this.awaitAck(batch.map((e) => e.eventId));
       const payload = JSON.stringify(batch.length === 1 ? batch[0] : { events: batch });
       if (!this.o.mqtt.publishNoWait(topics.events(this.o.gateId), payload, { qos: 1 })) {
-        this.waiting = null;
+        this.waiting?.cancel();
         break;
       }
       this.stats.batches += 1;
@@ -85,20 +96,18 @@ export class OutboxDeliverer {
     return delivered;
   }
 
+  /** Resolves true on an ack naming one of `ids`, false on the timeout; only one batch waits at a time. */
   private awaitAck(ids: string[]): Promise<boolean> {
     return new Promise((resolve) => {
-      const timer = this.o.clock.setTimeout(() => {
-        this.waiting = null;
-        resolve(false);
-      }, this.o.ackTimeoutMs ?? 5000);
-      this.waiting = {
-        ids: new Set(ids),
-        done: () => {
-          this.o.clock.clearTimeout(timer);
-          this.waiting = null;
-          resolve(true);
-        },
+      const finish = (acked: boolean) => {
+        this.o.clock.clearTimeout(timer);
+        // A waiter clears only itself, never the batch after it.
+        if (this.waiting === waiter) this.waiting = null;
+        resolve(acked);
       };
+      const timer = this.o.clock.setTimeout(() => finish(false), this.o.ackTimeoutMs ?? 5000);
+      const waiter = { ids: new Set(ids), done: () => finish(true), cancel: () => finish(false) };
+      this.waiting = waiter;
     });
   }
 

@@ -138,7 +138,10 @@ export class ScriptedAuthorizer implements EntryAuthorizer {
 
 export class MemoryRecorder implements EventRecorder {
   readonly events: GateEventInput[] = [];
+  /** Event types whose commit fails (a full disk). */
+  readonly failing = new Set<string>();
   async record(event: GateEventInput): Promise<void> {
+    if (this.failing.has(event.type)) throw new Error('SQLITE_FULL: database or disk is full');
     this.events.push(event);
   }
   types(): string[] {

@@ -19,6 +19,11 @@ export interface MqttConnectionOptions {
   will?: { topic: string; payload: string | Buffer; retain: boolean; qos: QoS };
   /** How long start() waits for the first connection before rejecting; default 10 s. */
   connectTimeoutMs?: number;
+  /**
+   * Keep reconnecting when the first connection fails (start() still rejects, to say so). A gate
+   * must: it boots, runs offline, and joins the cloud whenever the cloud appears. Default false.
+   */
+  keepTrying?: boolean;
   /** Pause between reconnect attempts; default 1 s. */
   reconnectPeriodMs?: number;
   clock?: Clock;

@@ -57,7 +57,8 @@ export class MqttConnection extends EventEmitter<{ connected: []; disconnected: 
   /**
    * Connects; resolves once connected and subscribed. Rejects at once when the broker refuses the
    * CONNECT (bad credentials: retrying will not help), and after connectTimeoutMs when it cannot
-   * be reached (naming the last socket error). After that, reconnection is automatic.
+   * be reached (naming the last socket error); with `keepTrying` it goes on reconnecting after
+   * that rejection. Once connected, reconnection is automatic.
    */
   start(): Promise<void> {
     if (this.client) return Promise.reject(new Error('MqttConnection already started'));
@@ -78,8 +79,10 @@ export class MqttConnection extends EventEmitter<{ connected: []; disconnected: 
         this.off('connected', onConnected);
         client.off('error', onError);
         if (!error) return resolve();
-        client.end(true);
-        if (this.client === client) this.client = undefined;
+        if (!this.options.keepTrying) {
+          client.end(true);
+          if (this.client === client) this.client = undefined;
+        }
         reject(error);
       };
       const onConnected = () => settle();
