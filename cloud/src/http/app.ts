@@ -4,6 +4,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { DomainContext } from '../domain/context.js';
 import { authenticate, type Env } from './auth.js';
 import { errorBody, errorHandler } from './errors.js';
+import { eventRoutes } from './routes/events.js';
 import { facilityRoutes } from './routes/facilities.js';
 import { memberRoutes } from './routes/members.js';
 import { reservationRoutes } from './routes/reservations.js';
@@ -35,6 +36,7 @@ export function createHttpApp(ctx: DomainContext, options: { operatorToken: stri
   api.route('/members', memberRoutes(ctx));
   api.route('/reservations', reservationRoutes(ctx));
   api.route('/schedule', scheduleRoutes(ctx));
+  api.route('/events', eventRoutes(ctx));
   app.route('/api', api);
   return app;
 }

@@ -111,4 +111,17 @@ describe('schedule projection', () => {
     expect([...seen].sort((x, y) => x - y)).toEqual(seen);
     await client.endAsync();
   });
+
+  it('serves the event log over HTTP to catch up after a gap, to operators only', async () => {
+    const all = await t.api.expect(200, 'GET', '/api/events?after=0&limit=1000');
+    expect(all.events.length).toBe(all.lastSeq);
+    expect(all.events.map((e: { seq: number }) => e.seq)).toEqual(
+      all.events.map((_: unknown, i: number) => i + 1),
+    );
+    const tail = await t.api.expect(200, 'GET', `/api/events?after=${all.lastSeq - 2}`);
+    expect(tail.events.map((e: { seq: number }) => e.seq)).toEqual([all.lastSeq - 1, all.lastSeq]);
+    const m = await t.api.member('Nosy', ['NS1']);
+    expect((await t.api.call('GET', '/api/events', { token: m.token })).status).toBe(403);
+    expect((await t.api.call('GET', '/api/events?after=-1')).status).toBe(400);
+  });
 });

@@ -57,22 +57,28 @@ export class CloudClient {
       username: 'operator',
       password: this.operatorToken,
       reconnectPeriod: 200,
+      resubscribe: false,
       clientId: `scenario-${process.pid}-${Date.now()}`,
     });
-    client.on('connect', () => (client.stream as Socket).setNoDelay?.(true));
+    // Subscribed on every connect (after the cloud restarts its broker knows nothing of us), then
+    // whatever was published while we were away is fetched from the log by seq.
+    const subscribed = new Promise<void>((resolve) => {
+      client.on('connect', () => {
+        (client.stream as Socket).setNoDelay?.(true);
+        client.subscribe('parking/events/#', { qos: 1 }, () => {
+          void this.catchUp().finally(resolve);
+        });
+      });
+    });
     client.on('error', () => undefined);
     client.on('message', (_topic, payload) => {
       try {
-        const event = JSON.parse(payload.toString('utf8')) as DomainEventMessage;
-        if (typeof event.seq !== 'number' || this.seen.has(event.seq)) return;
-        this.seen.set(event.seq, event);
-        for (const wake of [...this.waiters]) wake();
+        this.add(JSON.parse(payload.toString('utf8')) as DomainEventMessage);
       } catch {
         // Not a domain event: nothing to follow.
       }
     });
-    await new Promise<void>((resolve) => client.once('connect', () => resolve()));
-    await client.subscribeAsync('parking/events/#', { qos: 1 });
+    await subscribed;
     this.client = client;
   }
 
@@ -95,6 +101,31 @@ export class CloudClient {
       client.on('message', onMessage);
       void client.subscribeAsync(topic, { qos: 1 });
     });
+  }
+
+  private add(event: DomainEventMessage): void {
+    if (typeof event.seq !== 'number' || this.seen.has(event.seq)) return;
+    this.seen.set(event.seq, event);
+    for (const wake of [...this.waiters]) wake();
+  }
+
+  /** Fills gaps from the cloud's event log over HTTP (GET /api/events?after=). Never throws. */
+  async catchUp(): Promise<void> {
+    try {
+      let after = 0;
+      for (;;) {
+        const page = await this.must<{ events: DomainEventMessage[] }>(
+          200,
+          'GET',
+          `/api/events?after=${after}&limit=1000`,
+        );
+        for (const event of page.events) this.add(event);
+        if (page.events.length < 1000) return;
+        after = page.events.at(-1)!.seq;
+      }
+    } catch {
+      // The cloud is away; the next connect catches up.
+    }
   }
 
   events(): DomainEventMessage[] {

@@ -30,6 +30,8 @@ export interface SiteOptions {
   cast: CarPlan[];
   /** Keep the data directory afterwards (it is printed). */
   keep?: boolean;
+  /** How long the emulated arms take to move; default 1500 ms, as a real barrier. */
+  armTravelMs?: number;
   log?: (line: string) => void;
 }
 
@@ -52,6 +54,7 @@ function agentConfig(
   mqttUrl: string,
   devices: GateDevices,
   dataDir: string,
+  armTravelMs: number,
 ) {
   const dir = join(dataDir, `edge-${direction}`);
   mkdirSync(dir, { recursive: true });
@@ -64,7 +67,7 @@ function agentConfig(
     rfidReader: { path: devices.rfid.path },
     board: {
       path: devices.board.path,
-      barrier: { relayPin: RELAY_PIN, limitSwitchPin: 7, openTimeMs: 1500, closeTimeMs: 1500 },
+      barrier: { relayPin: RELAY_PIN, limitSwitchPin: 7, openTimeMs: armTravelMs, closeTimeMs: armTravelMs },
       loops: { arrival: { pin: 2 }, passage: { pin: 3 } },
     },
     outbox: { ackTimeoutMs: 2000, retryMs: 250 },
@@ -101,14 +104,17 @@ export async function startSite(options: SiteOptions): Promise<SiteRun> {
       `seeded ${site.spaces.length} spaces, an entry and an exit gate, ${site.reservations.size} reservations`,
     );
 
-    const entryDevices = await startGateDevices({});
-    const exitDevices = await startGateDevices({});
+    const travel = options.armTravelMs ?? 1500;
+    const entryDevices = await startGateDevices({ openTimeMs: travel, closeTimeMs: travel });
+    const exitDevices = await startGateDevices({ openTimeMs: travel, closeTimeMs: travel });
     devices.push(entryDevices, exitDevices);
     log(
       'emulated gate hardware (Firmata board, ANPR camera, RDM6300 reader) listening; starting edge agents',
     );
-    procs.push(await startEdgeProcess(agentConfig(site.entry, 'entry', mqttUrl, entryDevices, dataDir)));
-    procs.push(await startEdgeProcess(agentConfig(site.exit, 'exit', mqttUrl, exitDevices, dataDir)));
+    procs.push(
+      await startEdgeProcess(agentConfig(site.entry, 'entry', mqttUrl, entryDevices, dataDir, travel)),
+    );
+    procs.push(await startEdgeProcess(agentConfig(site.exit, 'exit', mqttUrl, exitDevices, dataDir, travel)));
     await cloud.gateOnline(site.entry.id, 15_000);
     await cloud.gateOnline(site.exit.id, 15_000);
 
