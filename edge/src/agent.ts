@@ -118,7 +118,7 @@ export async function startAgent(config: EdgeConfig, deps: AgentDeps): Promise<A
     ],
   });
   await link.start();
-  outbox.onAppend(() => link.publishState());
+  outbox.onDepthChange(() => link.publishState());
   mqtt.on('connected', () => {
     log.info(`connected to ${config.mqtt.url}`);
     link.announce();

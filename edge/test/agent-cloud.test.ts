@@ -60,6 +60,8 @@ describe('edge agent with the cloud', () => {
     await until(
       () => seen.has(`parking/gates/${gateId}/availability`) && seen.has(`parking/gates/${gateId}/state`),
     );
+    // The retained state follows the outbox: once earlier events are acked it says so.
+    await until(() => JSON.parse(seen.get(`parking/gates/${gateId}/state`)!).outboxDepth === 0);
     expect(seen.get(`parking/gates/${gateId}/availability`)).toBe('online');
     expect(JSON.parse(seen.get(`parking/gates/${gateId}/state`)!)).toMatchObject({
       barrier: 'closed',

@@ -48,11 +48,14 @@ describe('outbox store', () => {
     const a = await outbox.append({ type: 'Started', credential: { kind: 'plate', value: 'A1' } });
     const b = await outbox.append({ type: 'Weird', reason: 'x' });
     const c = await outbox.append({ type: 'Ended', credential: { kind: 'plate', value: 'A1' } });
+    const depths: number[] = [];
+    outbox.onDepthChange((d) => depths.push(d));
     expect(await outbox.ack([a.eventId, 'evt_unknown'])).toBe(1);
     expect(await outbox.deadLetter([{ eventId: b.eventId, error: 'type: invalid' }])).toBe(1);
     expect((await outbox.peek(10)).map((e) => e.eventId)).toEqual([c.eventId]);
     expect(await outbox.deadLetters()).toEqual([{ eventId: b.eventId, error: 'type: invalid', event: b }]);
     expect(outbox.depth).toBe(1);
+    expect(depths).toEqual([2, 1]);
     await outbox.close();
   });
 

@@ -59,6 +59,7 @@ export class Outbox implements EventRecorder {
   private readonly maxEvents: number;
   private size = 0;
   private readonly appendListeners = new Set<() => void>();
+  private readonly depthListeners = new Set<(depth: number) => void>();
   readonly stats: OutboxStats = { appended: 0, acked: 0, evicted: 0, deadLettered: 0 };
 
   private constructor(private readonly options: OutboxOptions) {
@@ -126,6 +127,16 @@ export class Outbox implements EventRecorder {
     return () => this.appendListeners.delete(listener);
   }
 
+  /** Called whenever the depth changes (appends, acks, dead letters): the gate's state reports it. */
+  onDepthChange(listener: (depth: number) => void): () => void {
+    this.depthListeners.add(listener);
+    return () => this.depthListeners.delete(listener);
+  }
+
+  private depthChanged(): void {
+    for (const listener of this.depthListeners) listener(this.size);
+  }
+
   /** Commits the event to disk; resolves only then. Returns the event as it will be sent. */
   async record(input: GateEventInput): Promise<void> {
     await this.append(input);
@@ -167,6 +178,7 @@ export class Outbox implements EventRecorder {
     });
     this.size += 1;
     this.stats.appended += 1;
+    this.depthChanged();
     for (const listener of this.appendListeners) listener();
     return event;
   }
@@ -184,6 +196,7 @@ export class Outbox implements EventRecorder {
     const n = Number(result.numDeletedRows);
     this.size -= n;
     this.stats.acked += n;
+    if (n > 0) this.depthChanged();
     return n;
   }
 
@@ -211,6 +224,7 @@ export class Outbox implements EventRecorder {
     });
     this.size -= moved;
     this.stats.deadLettered += moved;
+    if (moved > 0) this.depthChanged();
     return moved;
   }
 
