@@ -1,8 +1,8 @@
 /** A gate that boots before its cloud: it runs offline, then joins when the broker appears. */
 import { startEmbeddedBroker } from '@parkinglot/cloud';
 import { createLogger } from '@parkinglot/platform/log';
+import { freePort } from '@parkinglot/platform/net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePortForTests } from './ports.js';
 import { type FakeGate, gateConfig, startFakeGate, until } from './support.js';
 
 describe('edge agent started before its cloud', () => {
@@ -14,7 +14,7 @@ describe('edge agent started before its cloud', () => {
   });
 
   it('keeps trying after the first connection fails and joins when the broker comes up', async () => {
-    const port = await freePortForTests();
+    const port = await freePort();
     const config = gateConfig(
       { id: 'gate_early', mqtt: { username: 'gate_early', password: 'x' } },
       'exit',

@@ -4,8 +4,9 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
+
+export { freePort } from '@parkinglot/platform/net';
 
 export const REPO_ROOT = join(import.meta.dirname, '..', '..', '..');
 
@@ -56,18 +57,6 @@ function run(script: string, args: string[], env: Record<string, string>, ready:
     void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`${script} exited with ${code} before it was up:\n${stdout}${stderr}`));
-    });
-  });
-}
-
-/** A free TCP port on 127.0.0.1 (the cloud must come back on the same ports after a restart). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
     });
   });
 }

@@ -1,7 +1,10 @@
 import net from 'node:net';
 
-/** A port that was free a moment ago on 127.0.0.1. */
-export function freePortForTests(): Promise<number> {
+/**
+ * A TCP port that was free on 127.0.0.1 a moment ago: for a service that must come back on the same
+ * port after a restart (so a test picks it before the first start, not with port 0).
+ */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
