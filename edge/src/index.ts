@@ -6,4 +6,5 @@ export { openHardware } from './drivers/open-hardware.js';
 export type * from './drivers/ports.js';
 export { GateController, type GateSnapshot } from './gate/controller.js';
 export type { EntryDecision, GateEventInput, GatePhase } from './gate/types.js';
+export { OutboxDeliverer } from './outbox/deliverer.js';
 export { Outbox } from './outbox/store.js';

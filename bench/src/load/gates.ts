@@ -1,0 +1,157 @@
+/**
+ * The load generator, run as a process of its own so the gates' work is not counted against the
+ * cloud: connects N gates over MQTT (TCP_NODELAY), then sends entry authorization requests either
+ * closed-loop (each gate asks again as soon as it has its answer) or open-loop (a fixed total rate,
+ * spread over the gates, whatever the answers do). Prints one JSON line with the results.
+ */
+import type { Socket } from 'node:net';
+import mqtt, { type MqttClient } from 'mqtt';
+import { Latency } from '../lib/histogram.js';
+
+export interface LoadSpec {
+  url: string;
+  gates: { id: string; password: string }[];
+  mode: 'closed' | 'open';
+  /** open loop: requests per second over all gates. */
+  rate?: number;
+  durationMs: number;
+  warmupMs: number;
+  plate: string;
+}
+
+export interface LoadResult {
+  connected: number;
+  connectMs: number;
+  sent: number;
+  answered: number;
+  throughput: number;
+  latency: ReturnType<Latency['summary']>;
+  decisions: Record<string, number>;
+}
+
+async function connect(url: string, gate: { id: string; password: string }): Promise<MqttClient> {
+  const client = mqtt.connect(url, {
+    clientId: `bench-${gate.id}`,
+    username: gate.id,
+    password: gate.password,
+    reconnectPeriod: 0,
+    connectTimeout: 30_000,
+    keepalive: 120,
+  });
+  await new Promise<void>((resolve, reject) => {
+    client.once('connect', () => {
+      (client.stream as Socket).setNoDelay?.(true);
+      resolve();
+    });
+    client.once('error', reject);
+  });
+  await client.subscribeAsync(`parking/gates/${gate.id}/auth/response`, { qos: 1 });
+  return client;
+}
+
+async function run(spec: LoadSpec): Promise<LoadResult> {
+  const started = performance.now();
+  const clients: MqttClient[] = [];
+  // Connect in waves: 10,000 simultaneous handshakes would measure the listen backlog, not us.
+  for (let i = 0; i < spec.gates.length; i += 200) {
+    clients.push(...(await Promise.all(spec.gates.slice(i, i + 200).map((g) => connect(spec.url, g)))));
+  }
+  const connectMs = performance.now() - started;
+  const latency = new Latency();
+  const decisions: Record<string, number> = {};
+  const pending = new Map<string, number>();
+  let sent = 0;
+  let answered = 0;
+  let measuring = false;
+  let running = true;
+  let seq = 0;
+
+  const ask = (client: MqttClient, gateId: string) => {
+    const requestId = `r${++seq}`;
+    pending.set(requestId, performance.now());
+    if (measuring) sent += 1;
+    client.publish(
+      `parking/gates/${gateId}/auth/request`,
+      JSON.stringify({
+        requestId,
+        credential: { kind: 'plate', value: spec.plate },
+        at: new Date().toISOString(),
+      }),
+      { qos: 1 },
+    );
+  };
+  clients.forEach((client, i) => {
+    const gateId = spec.gates[i]!.id;
+    client.on('message', (_topic, payload) => {
+      const answer = JSON.parse(payload.toString()) as {
+        requestId: string;
+        decision: string;
+        reason: string;
+      };
+      const at = pending.get(answer.requestId);
+      if (at === undefined) return;
+      pending.delete(answer.requestId);
+      if (measuring) {
+        latency.record(performance.now() - at);
+        answered += 1;
+        decisions[`${answer.decision}:${answer.reason}`] =
+          (decisions[`${answer.decision}:${answer.reason}`] ?? 0) + 1;
+      }
+      if (spec.mode === 'closed' && running) ask(client, gateId);
+    });
+  });
+
+  let ticker: NodeJS.Timeout | null = null;
+  if (spec.mode === 'closed') {
+    clients.forEach((client, i) => ask(client, spec.gates[i]!.id));
+  } else {
+    // Open loop: requests leave on a schedule, never held back by slow answers.
+    const rate = spec.rate ?? 1000;
+    let next = 0;
+    const tickMs = 5;
+    const perTick = (rate * tickMs) / 1000;
+    let credit = 0;
+    ticker = setInterval(() => {
+      credit += perTick;
+      while (credit >= 1) {
+        credit -= 1;
+        const i = next++ % clients.length;
+        ask(clients[i]!, spec.gates[i]!.id);
+      }
+    }, tickMs);
+  }
+  await new Promise((resolve) => setTimeout(resolve, spec.warmupMs));
+  measuring = true;
+  const t0 = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, spec.durationMs));
+  measuring = false;
+  const elapsed = performance.now() - t0;
+  running = false;
+  if (ticker) clearInterval(ticker);
+  await Promise.all(clients.map((c) => c.endAsync(true)));
+  return {
+    connected: clients.length,
+    connectMs,
+    sent,
+    answered,
+    throughput: answered / (elapsed / 1000),
+    latency: latency.summary(),
+    decisions,
+  };
+}
+
+const chunks: Buffer[] = [];
+process.stdin.on('data', (d) => chunks.push(d));
+process.stdin.on('end', () => {
+  const spec = JSON.parse(Buffer.concat(chunks).toString('utf8')) as LoadSpec;
+  run(spec).then(
+    (result) => {
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+      process.exit(0);
+    },
+    (error: unknown) => {
+      process.stderr.write(`load generator failed: ${(error as Error)?.stack ?? error}\n`);
+      process.exit(1);
+    },
+  );
+});

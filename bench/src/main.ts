@@ -1,0 +1,176 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench [-- --quick | --smoke] [--gates 100,1000] [--outbox-events N]`: measures, in one run
+ * on this machine, the transport's own request/response limit, entry authorization through the real
+ * cloud (closed and open loop), the reservation API beside a trivial route, the edge outbox, and the
+ * cloud's memory with the gates connected. Prints a table and writes it to results/<date>.md.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { startBenchCloud } from './lib/cloud.js';
+import type { LatencySummary } from './lib/histogram.js';
+import { authorizationLoad, seedGates } from './suites/authorization.js';
+import { echoLimit } from './suites/echo.js';
+import { httpBench } from './suites/http.js';
+import { outboxBench } from './suites/outbox.js';
+
+const argv = process.argv.slice(2);
+const arg = (name: string) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const mode = argv.includes('--smoke') ? 'smoke' : argv.includes('--quick') ? 'quick' : 'full';
+const PLAN = {
+  smoke: { gates: [20], durationMs: 1000, outboxEvents: 200, httpMs: 1000, openRate: 200 },
+  quick: { gates: [100, 1000], durationMs: 5000, outboxEvents: 2000, httpMs: 4000, openRate: 2000 },
+  full: {
+    gates: [100, 1000, 10_000],
+    durationMs: 15_000,
+    outboxEvents: 20_000,
+    httpMs: 10_000,
+    openRate: 2000,
+  },
+}[mode];
+const gateCounts = arg('--gates')?.split(',').map(Number) ?? PLAN.gates;
+const outboxEvents = Number(arg('--outbox-events') ?? PLAN.outboxEvents);
+
+const progress = (line: string) =>
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+const f = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const lat = (l: LatencySummary) => `${f(l.p50, 2)} / ${f(l.p99, 2)} / ${f(l.p999, 2)}`;
+
+async function main(): Promise<void> {
+  const rows: string[] = [];
+  const row = (...cells: string[]) => rows.push(`| ${cells.join(' | ')} |`);
+  progress(
+    `mode ${mode}: gates ${gateCounts.join(', ')}, ${PLAN.durationMs} ms per load, ${outboxEvents} outbox events`,
+  );
+
+  const bench = await startBenchCloud();
+  try {
+    const seeded: { id: string; password: string }[] = [];
+    for (const n of gateCounts) {
+      progress(`echo limit with ${n} gates`);
+      const echo = await echoLimit(n, PLAN.durationMs);
+      row(
+        `MQTT request/response, trivial responder (the limit)`,
+        f(n),
+        'closed',
+        f(echo.throughput),
+        lat(echo.latency),
+        '1.00',
+      );
+
+      if (seeded.length < n) {
+        progress(`registering gates up to ${n}`);
+        seeded.push(
+          ...(await seedGates(bench, n - seeded.length, (d) =>
+            progress(`  ${seeded.length + d} gates registered`),
+          )),
+        );
+      }
+      const gates = seeded.slice(0, n);
+      progress(`authorization, closed loop, ${n} gates`);
+      const closed = await authorizationLoad(bench, gates, 'closed', PLAN.durationMs);
+      const decisions = Object.keys(closed.decisions).join(', ');
+      row(
+        `Entry authorization via the cloud (${decisions})`,
+        f(n),
+        'closed',
+        f(closed.throughput),
+        lat(closed.latency),
+        f(closed.throughput / echo.throughput, 2),
+      );
+      progress(`authorization, open loop at ${PLAN.openRate}/s, ${n} gates`);
+      const open = await authorizationLoad(bench, gates, 'open', PLAN.durationMs, PLAN.openRate);
+      row(
+        `Entry authorization via the cloud, offered ${f(PLAN.openRate)}/s`,
+        f(n),
+        'open',
+        f(open.throughput),
+        lat(open.latency),
+        '',
+      );
+      if (n === Math.max(...gateCounts)) {
+        const rss = process.memoryUsage().rss / 2 ** 20;
+        row(`Cloud process RSS after ${f(n)} gates connected and asking (MiB)`, f(n), '', f(rss), '', '');
+      }
+    }
+
+    progress(`reservation API, ${PLAN.httpMs} ms per case`);
+    const http = await httpBench(bench, 16, PLAN.httpMs);
+    row(
+      'HTTP GET /healthz (the framework, same server)',
+      '16 clients',
+      'closed',
+      f(http.baseline.perSecond),
+      lat(http.baseline.latency),
+      '1.00',
+    );
+    row(
+      'HTTP reserve + cancel (one op = both)',
+      '16 clients',
+      'closed',
+      f(http.reserveCancel.perSecond),
+      lat(http.reserveCancel.latency),
+      f(http.reserveCancel.perSecond / http.baseline.perSecond, 2),
+    );
+    row(
+      'HTTP GET /api/schedule',
+      '16 clients',
+      'closed',
+      f(http.schedule.perSecond),
+      lat(http.schedule.latency),
+      f(http.schedule.perSecond / http.baseline.perSecond, 2),
+    );
+
+    progress(`edge outbox: ${outboxEvents} events`);
+    const outbox = await outboxBench(bench, outboxEvents, progress);
+    row(
+      'Edge outbox durable append (synchronous=FULL)',
+      f(outbox.events),
+      '',
+      f(outbox.appendPerSecond),
+      '',
+      '',
+    );
+    row(
+      `Edge outbox drain to the cloud (${outbox.arrivedOnce ? 'all arrived once' : 'MISMATCH'})`,
+      f(outbox.events),
+      '',
+      f(outbox.drainPerSecond),
+      '',
+      '',
+    );
+  } finally {
+    await bench.close();
+  }
+
+  const header = [
+    `# parkinglot benchmarks (${mode})`,
+    '',
+    `${new Date().toISOString()} · ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} · Node ${process.version}`,
+    '',
+    '| measurement | gates / events | loop | per second | latency ms p50 / p99 / p99.9 | ratio |',
+    '|---|---|---|---|---|---|',
+  ];
+  const table = [...header, ...rows].join('\n');
+  process.stdout.write(`${table}\n`);
+  if (mode !== 'smoke') {
+    const dir = join(import.meta.dirname, '..', 'results');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `${new Date().toISOString().slice(0, 10)}-${mode}.md`);
+    writeFileSync(file, `${table}\n`);
+    progress(`written to ${file}`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${(error as Error)?.stack ?? error}\n`);
+    process.exit(1);
+  },
+);

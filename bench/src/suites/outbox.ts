@@ -1,0 +1,82 @@
+/**
+ * The edge outbox: the durable append rate (synchronous=FULL, one commit per event, as the gate
+ * commits each event before it moves on), and the drain of a backlog to the cloud over MQTT,
+ * checked to arrive exactly once.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { registerGate } from '@parkinglot/cloud';
+import { Outbox, OutboxDeliverer } from '@parkinglot/edge';
+import { createLogger } from '@parkinglot/platform/log';
+import { MqttConnection } from '@parkinglot/platform/mqtt';
+import { systemClock } from '@parkinglot/platform/time';
+import type { BenchCloud } from '../lib/cloud.js';
+
+export interface OutboxResult {
+  events: number;
+  appendPerSecond: number;
+  drainPerSecond: number;
+  arrivedOnce: boolean;
+}
+
+export async function outboxBench(
+  bench: BenchCloud,
+  events: number,
+  progress: (line: string) => void,
+): Promise<OutboxResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'parkinglot-bench-outbox-'));
+  const outbox = await Outbox.open({
+    filename: join(dir, 'outbox.sqlite'),
+    clock: systemClock,
+    maxEvents: events * 2,
+  });
+  const facility = await bench.call('POST', '/api/facilities', { name: 'Outbox bench' });
+  const gate = await registerGate(bench.cloud.ctx, facility.body.id, { name: 'drain', direction: 'exit' });
+  try {
+    const t0 = performance.now();
+    for (let i = 0; i < events; i++) {
+      await outbox.append({ type: 'Denied', credential: { kind: 'plate', value: `D${i}` }, reason: 'bench' });
+      if ((i + 1) % 10_000 === 0) progress(`appended ${i + 1}/${events}`);
+    }
+    const appendPerSecond = events / ((performance.now() - t0) / 1000);
+
+    const log = createLogger('bench-outbox', 'error');
+    const mqtt = new MqttConnection({
+      url: bench.cloud.mqttUrl,
+      username: gate.id,
+      password: gate.mqtt.password,
+      clientId: gate.id,
+      log,
+    });
+    const deliverer = new OutboxDeliverer({
+      gateId: gate.id,
+      outbox,
+      mqtt,
+      clock: systemClock,
+      log,
+      batchSize: 200,
+      ackTimeoutMs: 30_000,
+    });
+    await deliverer.start();
+    const t1 = performance.now();
+    await mqtt.start();
+    deliverer.kick();
+    while (outbox.depth > 0) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      if (Math.round(performance.now() - t1) % 5000 < 50) progress(`draining: ${outbox.depth} left`);
+    }
+    const drainPerSecond = events / ((performance.now() - t1) / 1000);
+    await deliverer.stop();
+    await mqtt.stop();
+    const row = await bench.cloud.ctx.db
+      .selectFrom('gate_events')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('gate_id', '=', gate.id)
+      .executeTakeFirstOrThrow();
+    return { events, appendPerSecond, drainPerSecond, arrivedOnce: Number(row.n) === events };
+  } finally {
+    await outbox.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
