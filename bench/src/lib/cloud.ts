@@ -6,6 +6,7 @@ import { type Cloud, configSchema, createLogger, startCloud } from '@parkinglot/
 
 export interface BenchCloud {
   cloud: Cloud;
+  // biome-ignore lint/suspicious/noExplicitAny: the bench reads a few fields of many JSON answers.
   call(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: any }>;
   close(): Promise<void>;
 }

@@ -103,7 +103,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
 
   let ticker: NodeJS.Timeout | null = null;
   if (spec.mode === 'closed') {
-    clients.forEach((client, i) => ask(client, spec.gates[i]!.id));
+    for (const [i, client] of clients.entries()) ask(client, spec.gates[i]!.id);
   } else {
     // Open loop: requests leave on a schedule, never held back by slow answers.
     const rate = spec.rate ?? 1000;
