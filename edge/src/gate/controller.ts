@@ -14,99 +14,16 @@
  * epoch it was set in, so one that fires after the state moved on is ignored.
  */
 
-import type { Logger } from '@parkinglot/platform/log';
-import type { Clock } from '@parkinglot/platform/time';
 import { type Credential, normalizePlate, normalizeRfidTag } from '@parkinglot/shared';
-import type { Barrier, LoopDetector, PlateReader, RfidReader, Unsubscribe } from '../drivers/ports.js';
-import type { EntryAuthorizer, EventRecorder, GateEventInput, GatePhase } from './types.js';
+import type { Barrier, Unsubscribe } from '../drivers/ports.js';
+import { type Admission, COMMAND_EVENT, type GateSnapshot, type Input } from './inputs.js';
+import type { GateControllerOptions } from './options.js';
+import { DEFAULT_TIMING, type GateTiming } from './timing.js';
+import type { GateEventInput, GatePhase } from './types.js';
 
-export interface GateTiming {
-  /** A vehicle at the gate with no usable read for this long: NoCredential, the gate blocks. */
-  credentialTimeoutMs: number;
-  /** An opened gate nobody drove through for this long: EntryAborted (entry), then close. */
-  passageTimeoutMs: number;
-  /** With no passage loop: how long after opening a vehicle is taken to have passed. */
-  assumedPassageMs: number;
-  /** The arm did not report closed in this long: alarm `barrier_not_closed`. */
-  closeTimeoutMs: number;
-  /** Denials before the gate stops asking for this vehicle and blocks. */
-  maxAttempts: number;
-  /**
-   * A read that comes before the arrival loop reports the car (cameras often read a car on its way
-   * in) is kept this long and used when the car arrives.
-   */
-  readAheadMs: number;
-  /** After start, how long to let the loops report before bringing the arm down if it is not. */
-  startupSettleMs: number;
-}
-
-export const DEFAULT_TIMING: GateTiming = {
-  credentialTimeoutMs: 15_000,
-  passageTimeoutMs: 30_000,
-  assumedPassageMs: 8_000,
-  closeTimeoutMs: 10_000,
-  maxAttempts: 3,
-  readAheadMs: 5_000,
-  startupSettleMs: 500,
-};
-
-export interface GateControllerOptions {
-  direction: 'entry' | 'exit';
-  clock: Clock;
-  log: Logger;
-  barrier: Barrier;
-  /** The loop in front of the barrier: a vehicle is waiting. Optional: without it a read starts the cycle. */
-  arrival?: LoopDetector;
-  /** The loop under/just past the arm: safety and passage detection. */
-  passage?: LoopDetector;
-  plates?: PlateReader;
-  tags?: RfidReader;
-  /** Entry gates ask; exit gates never do. */
-  authorizer?: EntryAuthorizer;
-  recorder: EventRecorder;
-  timing?: Partial<GateTiming>;
-  /** Exit gates: open for a vehicle that could not be identified (ExitUnidentified), rather than trap it. */
-  exitOpensWithoutCredential?: boolean;
-  /** Plate reads below this confidence are ignored. */
-  minPlateConfidence?: number;
-}
-
-type Input =
-  | { kind: 'arrival'; present: boolean }
-  | { kind: 'passage'; present: boolean }
-  | { kind: 'credential'; credential: Credential }
-  | { kind: 'timer'; epoch: number; timer: 'credential' | 'passage' | 'close' }
-  | { kind: 'barrier' }
-  | { kind: 'startup' }
-  | {
-      kind: 'command';
-      action: 'open' | 'hold_open' | 'release';
-      by: string;
-      commandId: string;
-      reason: string;
-      /** Called with null when carried out, or with why it was not. */
-      done: (refusal: string | null) => void;
-    };
-
-/** Who is going through: set when the barrier opens for someone. */
-interface Admission {
-  credential?: Credential;
-  reservationId?: string;
-  requestId?: string;
-  manual?: { commandId: string; by: string };
-  /** The passage loop saw the vehicle under the arm. */
-  under: boolean;
-}
-
-export interface GateSnapshot {
-  phase: GatePhase;
-  barrier: Barrier['position'];
-  loops: Record<string, boolean>;
-  lastRead: (Credential & { at: string }) | null;
-  alarms: string[];
-}
-
-const COMMAND_EVENT = { open: 'ManualOpen', hold_open: 'ManualHoldOpen', release: 'ManualRelease' } as const;
+export type { GateSnapshot } from './inputs.js';
+export type { GateControllerOptions } from './options.js';
+export { DEFAULT_TIMING, type GateTiming } from './timing.js';
 
 export class GateController {
   private phase: GatePhase = 'idle';
