@@ -50,6 +50,9 @@ export class BrokerListenError extends Error {
   }
 }
 
+/** Messages in flight before aedes queues: above the number of gates one site runs, with headroom. */
+export const BROKER_CONCURRENCY = 100_000;
+
 function listen(server: net.Server, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => reject(new BrokerListenError(host, port, error));
@@ -67,7 +70,13 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   const host = options.host ?? '0.0.0.0';
   const log = options.log;
   const stats = newStats();
-  const aedes = await Aedes.createBroker(createBrokerHooks(options.authenticate, stats, log));
+  const aedes = await Aedes.createBroker({
+    ...createBrokerHooks(options.authenticate, stats, log),
+    // mqemitter queues messages past `concurrency` in flight and releases the queue recursively: with
+    // thousands of gates publishing at once the default (100) overflows the stack and kills the
+    // process (moscajs/aedes#193, mcollina/mqemitter#204). Room for every gate's burst avoids the queue.
+    concurrency: BROKER_CONCURRENCY,
+  });
 
   // Tracked so close() can also end connections that never completed CONNECT (aedes only
   // knows registered clients) and the port is free when close() resolves.
