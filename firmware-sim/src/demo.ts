@@ -7,7 +7,7 @@
  * was treated as the domain rules say and the schedule ends right.
  */
 import { STANDARD_CAST } from './scenario/cast.js';
-import { runScenario } from './scenario/scenario.js';
+import { checkEventCounts, runScenario } from './scenario/scenario.js';
 import { schedule } from './scenario/seed.js';
 import { startSite } from './scenario/site-run.js';
 
@@ -32,10 +32,21 @@ async function main(argv: string[]): Promise<number> {
     say('At the gates:');
     const outcomes = await runScenario(
       run.cloud,
-      { entry: run.entry, exit: run.exit, decisionMs: 2500, settleMs: 8000 },
+      {
+        entry: run.entry,
+        exit: run.exit,
+        entryGateId: run.site.entry.id,
+        exitGateId: run.site.exit.id,
+        reservations: run.site.reservations,
+        decisionMs: 2500,
+        settleMs: 8000,
+      },
       STANDARD_CAST,
       say,
     );
+    await run.cloud.gateOutboxEmpty(run.site.entry.id, 10_000);
+    await run.cloud.gateOutboxEmpty(run.site.exit.id, 10_000);
+    await run.cloud.catchUp();
     // The projection follows the event log: give it the moment it needs to catch up.
     let after = await show('\nSchedule after');
     for (let i = 0; i < 20 && after.some((s) => s.status !== 'available'); i++) {
@@ -43,6 +54,7 @@ async function main(argv: string[]): Promise<number> {
       after = await schedule(run.cloud, run.site.facilityId);
     }
     const problems: string[] = outcomes.filter((o) => !o.ok).map((o) => `${o.car.name}: ${o.problem}`);
+    problems.push(...checkEventCounts(run.cloud, STANDARD_CAST));
     const reserved = before.filter((s) => s.status === 'reserved').length;
     if (reserved !== run.site.reservations.size)
       problems.push(`expected ${run.site.reservations.size} reserved spaces before, saw ${reserved}`);

@@ -78,29 +78,52 @@ export class CloudClient {
         // Not a domain event: nothing to follow.
       }
     });
-    await subscribed;
     this.client = client;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`could not follow ${this.mqttUrl} within 15 s`)), 15_000);
+    });
+    try {
+      await Promise.race([subscribed, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
-  /** Resolves once the gate's retained availability says `online` (its agent is connected). */
-  async gateOnline(gateId: string, timeoutMs: number): Promise<void> {
+  /** Resolves once a retained or live message on `topic` satisfies `match`. */
+  async waitForMessage(topic: string, match: (payload: string) => boolean, timeoutMs: number): Promise<void> {
     const client = this.client;
     if (!client) throw new Error('call watch() first');
-    const topic = `parking/gates/${gateId}/availability`;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         client.off('message', onMessage);
-        reject(new Error(`gate ${gateId} did not come online within ${timeoutMs} ms`));
+        void client.unsubscribeAsync(topic).catch(() => undefined);
+        reject(new Error(`nothing on ${topic} matched within ${timeoutMs} ms`));
       }, timeoutMs);
       const onMessage = (t: string, payload: Buffer) => {
-        if (t !== topic || payload.toString() !== 'online') return;
+        if (t !== topic || !match(payload.toString())) return;
         clearTimeout(timer);
         client.off('message', onMessage);
+        void client.unsubscribeAsync(topic).catch(() => undefined);
         resolve();
       };
       client.on('message', onMessage);
-      void client.subscribeAsync(topic, { qos: 1 });
+      void client.subscribeAsync(topic, { qos: 1 }).catch(() => undefined);
     });
+  }
+
+  /** The gate's retained availability says `online` (its agent is connected). */
+  gateOnline(gateId: string, timeoutMs: number): Promise<void> {
+    return this.waitForMessage(`parking/gates/${gateId}/availability`, (p) => p === 'online', timeoutMs);
+  }
+
+  /** The gate's retained state reports an empty outbox: everything it recorded was acked. */
+  gateOutboxEmpty(gateId: string, timeoutMs: number): Promise<void> {
+    return this.waitForMessage(
+      `parking/gates/${gateId}/state`,
+      (p) => (JSON.parse(p) as { outboxDepth?: number }).outboxDepth === 0,
+      timeoutMs,
+    );
   }
 
   private add(event: DomainEventMessage): void {

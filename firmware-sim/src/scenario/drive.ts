@@ -29,10 +29,19 @@ export async function waitUntil(condition: () => boolean, timeoutMs: number): Pr
 }
 
 export interface Approach {
-  /** The relay was driven to raise the arm. */
+  /** The relay was driven to raise the arm within the decision time. */
   opened: boolean;
   /** From the read to the relay going up, in ms. */
   readToOpenMs: number | null;
+  /** True once the relay has gone up at any time since the read (a refused car checks it later). */
+  openedSince(): boolean;
+  /** Stops watching the relay. */
+  done(): void;
+}
+
+/** A gate that is not in the state a car expects: the scenario stops, this is never an outcome. */
+export class GateMisbehaved extends Error {
+  override name = 'GateMisbehaved';
 }
 
 /** Drives up, is read, and waits up to `decisionMs` for the arm to be commanded up. */
@@ -41,21 +50,28 @@ export async function approach(
   credential: Credential,
   decisionMs: number,
 ): Promise<Approach> {
-  await waitUntil(() => gate.barrier.position === 'closed', 10_000);
+  // A car only ever arrives at a shut gate: an arm left up would let anyone in.
+  if (!(await waitUntil(() => gate.barrier.position === 'closed', 10_000))) {
+    throw new GateMisbehaved(`the arm is ${gate.barrier.position} when the next car arrives`);
+  }
+  if (gate.device.digitalValue(gate.relayPin))
+    throw new GateMisbehaved('the relay is still driven with the arm down');
   let openedAt: number | null = null;
   const off = gate.device.onOutput(gate.relayPin, (high) => {
     if (high && openedAt === null) openedAt = performance.now();
   });
-  try {
-    gate.loops.vehicleOver('arrival', true);
-    const readAt = performance.now();
-    if (credential.kind === 'plate') gate.readPlate(credential.value);
-    else gate.presentTag(credential.value);
-    await waitUntil(() => openedAt !== null, decisionMs);
-    return { opened: openedAt !== null, readToOpenMs: openedAt === null ? null : openedAt - readAt };
-  } finally {
-    off();
-  }
+  gate.loops.vehicleOver('arrival', true);
+  const readAt = performance.now();
+  if (credential.kind === 'plate') gate.readPlate(credential.value);
+  else gate.presentTag(credential.value);
+  await waitUntil(() => openedAt !== null, decisionMs);
+  const opened = openedAt !== null;
+  return {
+    opened,
+    readToOpenMs: openedAt === null ? null : openedAt - readAt,
+    openedSince: () => openedAt !== null,
+    done: off,
+  };
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -65,7 +81,9 @@ const CROSSING_MS = 250;
 
 /** The car drives under the raised arm and on; `tailgater` follows it under before the arm is down. */
 export async function driveThrough(gate: GateHardware, options: { tailgater?: boolean } = {}): Promise<void> {
-  await waitUntil(() => gate.barrier.position === 'open', 10_000);
+  if (!(await waitUntil(() => gate.barrier.position === 'open', 10_000))) {
+    throw new GateMisbehaved(`the arm was commanded up but is ${gate.barrier.position}`);
+  }
   gate.loops.vehicleOver('passage', true);
   await pause(CROSSING_MS);
   gate.loops.vehicleOver('arrival', false);

@@ -39,7 +39,13 @@ function run(script: string, args: string[], env: Record<string, string>, ready:
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill('SIGTERM');
-      return exited;
+      // A process that does not stop in time is killed: a hung child must not outlive the run.
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(timer);
+      }
     },
   };
   return new Promise<{ proc: Proc; stdout: string }>((resolve, reject) => {

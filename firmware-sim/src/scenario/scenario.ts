@@ -22,6 +22,10 @@ export interface CarOutcome {
 export interface ScenarioGates {
   entry: GateHardware;
   exit: GateHardware;
+  entryGateId: string;
+  exitGateId: string;
+  /** The reservation each reserving car holds, by car name: an admission must use exactly that one. */
+  reservations: ReadonlyMap<string, { id: string; spaceId: string }>;
   /** How long a gate may take to decide (the agent's auth timeout plus margin). */
   decisionMs: number;
   /** How long an event may take to reach the cloud and come back as a domain event. */
@@ -48,49 +52,75 @@ export async function runScenario(
 
   for (const car of cast.filter((c) => !c.tailgates)) {
     const credential = credentialOf(car);
+    const follower = cast.find((c) => c.tailgates === car.name);
     const since = watermark();
     const result = await approach(gates.entry, credential, gates.decisionMs);
     let outcome: CarOutcome;
-    if (result.opened) {
-      const follower = cast.find((c) => c.tailgates === car.name);
-      await driveThrough(gates.entry, { tailgater: follower !== undefined });
-      const started = await cloud.waitFor(
-        (e) => after(since)(e) && e.type === 'ParkingStarted' && about(credential.value)(e),
-        gates.settleMs,
-      );
-      outcome = {
-        car,
-        entry: started ? 'admitted' : 'no_outcome',
-        readToOpenMs: result.readToOpenMs,
-        space: (started?.data.spaceId as string | undefined) ?? undefined,
-        ok: false,
-      };
-      if (follower) {
-        const tailgating = await cloud.waitFor(
-          (e) => after(since)(e) && e.type === 'GateEventRecorded' && e.data.eventType === 'Tailgating',
+    try {
+      if (result.opened) {
+        await driveThrough(gates.entry, { tailgater: follower !== undefined });
+        const started = await cloud.waitFor(
+          (e) => after(since)(e) && e.type === 'ParkingStarted' && about(credential.value)(e),
           gates.settleMs,
         );
-        results.set(
-          follower,
-          check({ car: follower, entry: tailgating ? 'tailgated' : 'no_outcome', ok: false }),
+        outcome = {
+          car,
+          entry: started ? 'admitted' : 'no_outcome',
+          readToOpenMs: result.readToOpenMs,
+          ok: false,
+        };
+        if (started) {
+          outcome.space = started.data.spaceId as string;
+          // Admitted on its own reservation, at the entry gate: not merely admitted.
+          const held = gates.reservations.get(car.name);
+          if (started.data.gateId !== gates.entryGateId) outcome.problem = 'started at the wrong gate';
+          else if (
+            held &&
+            (started.data.reservationId !== held.id || started.data.spaceId !== held.spaceId)
+          ) {
+            outcome.problem = 'admitted on a reservation that is not its own';
+          }
+        }
+        if (follower) {
+          const tailgating = await cloud.waitFor(
+            (e) =>
+              after(since)(e) &&
+              e.type === 'GateEventRecorded' &&
+              e.data.eventType === 'Tailgating' &&
+              e.data.gateId === gates.entryGateId,
+            gates.settleMs,
+          );
+          results.set(
+            follower,
+            check({ car: follower, entry: tailgating ? 'tailgated' : 'no_outcome', ok: false }),
+          );
+        }
+      } else {
+        await backAway(gates.entry);
+        const denied = await cloud.waitFor(
+          (e) =>
+            after(since)(e) &&
+            e.type === 'GateEventRecorded' &&
+            e.data.eventType === 'Denied' &&
+            e.data.gateId === gates.entryGateId &&
+            about(credential.value)(e),
+          gates.settleMs,
         );
+        outcome = { car, entry: denied ? 'denied' : 'no_outcome', ok: false };
+        if (denied?.data.reason) outcome.reason = String(denied.data.reason);
+        // Watched until the car has gone and the deny is recorded: a late rise of the arm is a failure.
+        if (result.openedSince()) outcome.problem = 'the arm went up after the car was refused';
       }
-    } else {
-      await backAway(gates.entry);
-      const denied = await cloud.waitFor(
-        (e) =>
-          after(since)(e) &&
-          e.type === 'GateEventRecorded' &&
-          e.data.eventType === 'Denied' &&
-          about(credential.value)(e),
-        gates.settleMs,
-      );
-      outcome = { car, entry: denied ? 'denied' : 'no_outcome', ok: false };
-      if (denied?.data.reason) outcome.reason = String(denied.data.reason);
+    } finally {
+      result.done();
     }
+    const problem = outcome.problem;
     results.set(car, check(outcome));
+    if (problem) {
+      outcome.ok = false;
+      outcome.problem = problem;
+    }
     report(describe(outcome));
-    const follower = cast.find((c) => c.tailgates === car.name);
     const followed = follower ? results.get(follower) : undefined;
     if (followed) report(describe(followed));
   }
@@ -98,13 +128,19 @@ export async function runScenario(
   for (const outcome of [...results.values()].filter((o) => o.car.exits && o.entry === 'admitted')) {
     const since = watermark();
     const result = await approach(gates.exit, { kind: 'plate', value: outcome.car.plate }, gates.decisionMs);
+    result.done();
     if (result.opened) await driveThrough(gates.exit);
     else await backAway(gates.exit);
     const ended = await cloud.waitFor(
-      (e) => after(since)(e) && e.type === 'ParkingEnded' && about(outcome.car.plate)(e),
+      (e) =>
+        after(since)(e) &&
+        e.type === 'ParkingEnded' &&
+        e.data.gateId === gates.exitGateId &&
+        about(outcome.car.plate)(e),
       gates.settleMs,
     );
-    outcome.exited = ended !== null;
+    // Out through the exit's own arm, and the cloud knows: both, or it did not leave as it should.
+    outcome.exited = result.opened && ended !== null;
     if (!outcome.exited) {
       outcome.ok = false;
       outcome.problem = result.opened
@@ -115,7 +151,52 @@ export async function runScenario(
       `  ${outcome.exited ? 'ok  ' : 'FAIL'} ${outcome.car.name} (${outcome.car.plate}) left${outcome.exited ? '; parking ended' : `: ${outcome.problem}`}`,
     );
   }
-  return cast.flatMap((car) => results.get(car) ?? []);
+  // A car with no result (a follower whose leader was refused) is a failure, not an omission.
+  return cast.map(
+    (car) =>
+      results.get(car) ?? {
+        car,
+        entry: 'no_outcome',
+        ok: false,
+        problem: 'the scenario never got to this car',
+      },
+  );
+}
+
+/**
+ * The whole run's events, counted against what the cast should produce: one ParkingStarted per
+ * admitted car, one ParkingEnded per car that left, one Denied per refusal, one Tailgating per
+ * tailgater, and no anomaly.
+ */
+export function checkEventCounts(cloud: CloudClient, cast: CarPlan[]): string[] {
+  const events = cloud.events();
+  const count = (match: (e: DomainEventMessage) => boolean) => events.filter(match).length;
+  const expected: [string, number, number][] = [
+    [
+      'ParkingStarted',
+      cast.filter((c) => c.expect.entry === 'admitted').length,
+      count((e) => e.type === 'ParkingStarted'),
+    ],
+    [
+      'ParkingEnded',
+      cast.filter((c) => c.expect.entry === 'admitted' && c.exits).length,
+      count((e) => e.type === 'ParkingEnded'),
+    ],
+    [
+      'Denied',
+      cast.filter((c) => c.expect.entry === 'denied').length,
+      count((e) => e.type === 'GateEventRecorded' && e.data.eventType === 'Denied'),
+    ],
+    [
+      'Tailgating',
+      cast.filter((c) => c.expect.entry === 'tailgated').length,
+      count((e) => e.type === 'GateEventRecorded' && e.data.eventType === 'Tailgating'),
+    ],
+    ['AnomalyRecorded', 0, count((e) => e.type === 'AnomalyRecorded')],
+  ];
+  return expected
+    .filter(([, want, got]) => want !== got)
+    .map(([name, want, got]) => `${name}: expected ${want}, saw ${got}`);
 }
 
 function check(outcome: CarOutcome): CarOutcome {

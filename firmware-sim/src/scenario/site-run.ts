@@ -87,19 +87,26 @@ export async function startSite(options: SiteOptions): Promise<SiteRun> {
   const procs: Proc[] = [];
   const devices: GateDevices[] = [];
   let cloudProc: Proc | null = null;
+  let cloud: CloudClient | null = null;
+  // Every step runs whatever the one before it did: a failing close must not leave processes or files.
   const cleanup = async () => {
-    for (const p of procs.splice(0)) await p.stop();
-    await cloudProc?.stop();
-    for (const d of devices.splice(0)) await d.close();
+    const steps = [
+      () => cloud?.close(),
+      ...procs.splice(0).map((p) => () => p.stop()),
+      () => cloudProc?.stop(),
+      ...devices.splice(0).map((d) => () => d.close()),
+    ];
+    for (const step of steps) await Promise.resolve(step()).catch(() => undefined);
     if (!options.keep) rmSync(dataDir, { recursive: true, force: true });
   };
   try {
     log(`starting the cloud (embedded MQTT broker + sqlite in ${settings.dataDir})`);
     cloudProc = await startCloudProcess(settings);
     const mqttUrl = `mqtt://127.0.0.1:${settings.mqttPort}`;
-    const cloud = new CloudClient(`http://127.0.0.1:${settings.httpPort}`, mqttUrl, settings.operatorToken);
-    await cloud.watch();
-    const site = await seedSite(cloud, options.cast);
+    const client = new CloudClient(`http://127.0.0.1:${settings.httpPort}`, mqttUrl, settings.operatorToken);
+    cloud = client;
+    await client.watch();
+    const site = await seedSite(client, options.cast);
     log(
       `seeded ${site.spaces.length} spaces, an entry and an exit gate, ${site.reservations.size} reservations`,
     );
@@ -115,11 +122,11 @@ export async function startSite(options: SiteOptions): Promise<SiteRun> {
       await startEdgeProcess(agentConfig(site.entry, 'entry', mqttUrl, entryDevices, dataDir, travel)),
     );
     procs.push(await startEdgeProcess(agentConfig(site.exit, 'exit', mqttUrl, exitDevices, dataDir, travel)));
-    await cloud.gateOnline(site.entry.id, 15_000);
-    await cloud.gateOnline(site.exit.id, 15_000);
+    await client.gateOnline(site.entry.id, 15_000);
+    await client.gateOnline(site.exit.id, 15_000);
 
     return {
-      cloud,
+      cloud: client,
       site,
       entry: hardware(entryDevices),
       exit: hardware(exitDevices),
@@ -131,10 +138,7 @@ export async function startSite(options: SiteOptions): Promise<SiteRun> {
       async startCloud() {
         cloudProc = await startCloudProcess(settings);
       },
-      async close() {
-        await cloud.close();
-        await cleanup();
-      },
+      close: cleanup,
     };
   } catch (error) {
     await cleanup();
