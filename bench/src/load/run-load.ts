@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import type { LoadResult, LoadSpec } from './gates.js';
 
 export function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  // Connecting, warming up and measuring, with room for 10,000 gates to connect.
+  const limitMs = spec.warmupMs + spec.durationMs + 120_000;
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -16,9 +18,15 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
     child.stdout.on('data', (d) => {
       out += d;
     });
-    child.once('exit', (code) => {
-      if (code !== 0) return reject(new Error(`load generator exited with ${code}`));
-      resolve(JSON.parse(out.trim().split('\n').at(-1)!) as LoadResult);
+    const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (code !== 0) return reject(new Error(`load generator exited with ${code ?? signal}`));
+      try {
+        resolve(JSON.parse(out.trim().split('\n').at(-1)!) as LoadResult);
+      } catch (error) {
+        reject(new Error(`load generator printed no result: ${(error as Error).message}`));
+      }
     });
     child.stdin.end(JSON.stringify(spec));
   });

@@ -17,7 +17,8 @@ export interface OutboxResult {
   events: number;
   appendPerSecond: number;
   drainPerSecond: number;
-  arrivedOnce: boolean;
+  /** Every event is in the cloud's gate_events, once (its eventId is the key, so a resend cannot double it). */
+  noneLost: boolean;
 }
 
 export async function outboxBench(
@@ -74,7 +75,7 @@ export async function outboxBench(
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('gate_id', '=', gate.id)
       .executeTakeFirstOrThrow();
-    return { events, appendPerSecond, drainPerSecond, arrivedOnce: Number(row.n) === events };
+    return { events, appendPerSecond, drainPerSecond, noneLost: Number(row.n) === events };
   } finally {
     await outbox.close();
     rmSync(dir, { recursive: true, force: true });
