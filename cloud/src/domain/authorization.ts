@@ -14,7 +14,7 @@ import {
   normalizeCredential,
   parseJsonPayload,
 } from '@parkinglot/shared';
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database, Gate } from '../db/schema.js';
 import { iso } from '../util/time.js';
 import type { DomainContext } from './context.js';
@@ -61,9 +61,15 @@ export async function decideEntry(ctx: DomainContext, input: DecisionInput): Pro
     if (gate.direction !== 'entry') {
       return deny(requestId, DenyReason.notAnEntryGate, 'exit gates open without asking');
     }
+    const cred = { kind: credential.kind, value: normal.value };
+    // Most requests are denied, and a deny writes nothing: it is decided from plain reads, without
+    // the write lock. Reads outside a transaction can only be stale, and a stale deny is still a
+    // deny (fail closed); an allow is decided again, authoritatively, inside the transaction.
+    const cache = ownerCache(ctx.db);
+    const first = await evaluate(ctx.db, cache, gate, cred, ctx.clock.now());
+    if (first.decision === 'deny') return { requestId, ...first };
     return await commit<AuthResponse>(ctx, async (trx, now) => {
-      const cred = { kind: credential.kind, value: normal.value };
-      const decision = await decide(trx, gate, cred, requestId, now, ctx.settings.admissionWindowMs);
+      const decision = await decide(trx, cache, gate, cred, requestId, now, ctx.settings.admissionWindowMs);
       if (decision.decision === 'deny') return { result: { requestId, ...decision }, events: [] };
       return {
         result: { requestId, ...decision },
@@ -100,25 +106,58 @@ type Decision =
     }
   | { decision: 'deny'; reason: DenyReason; message?: string };
 
-async function decide(
-  trx: Transaction<Database>,
+type Candidate = { decision: 'candidate'; id: string; spaceId: string; label: string };
+
+/**
+ * Who owns a plate or tag, per database. A credential's owner never changes once registered (no
+ * call updates or removes credentials), so a found owner is cached for good; a miss is not cached,
+ * as the credential may be registered a moment later. Anything that ever removes or moves a
+ * credential must clear this.
+ */
+const owners = new WeakMap<object, Map<string, string>>();
+
+async function ownerOf(
+  db: Kysely<Database>,
+  cache: Map<string, string>,
+  kind: 'plate' | 'rfid',
+  value: string,
+) {
+  const key = `${kind}:${value}`;
+  const cached = cache.get(key);
+  if (cached) return cached;
+  const found = await memberIdByCredential(db, kind, value);
+  if (found) cache.set(key, found);
+  return found;
+}
+
+function ownerCache(db: Kysely<Database>): Map<string, string> {
+  let cache = owners.get(db);
+  if (!cache) {
+    cache = new Map();
+    owners.set(db, cache);
+  }
+  return cache;
+}
+
+/** The rules of domain rule 4, read-only: a deny, or the reservation an allow would claim. */
+async function evaluate(
+  db: Kysely<Database>,
+  cache: Map<string, string>,
   gate: Gate,
   { kind, value }: { kind: 'plate' | 'rfid'; value: string },
-  requestId: string,
   now: number,
-  admissionWindowMs: number,
-): Promise<Decision> {
-  const memberId = await memberIdByCredential(trx, kind, value);
+): Promise<Extract<Decision, { decision: 'deny' }> | Candidate> {
+  const memberId = await ownerOf(db, cache, kind, value);
   if (!memberId) return { decision: 'deny', reason: DenyReason.unknownCredential };
 
   // Anti-passback: the same plate or tag is already inside (at any facility: a car is in one place).
-  const inside = await findOpenSession(trx, { kind, value });
+  const inside = await findOpenSession(db, { kind, value });
   if (inside) {
     return { decision: 'deny', reason: DenyReason.alreadyInside, message: `session ${inside.id} is open` };
   }
 
   const nowIso = iso(now);
-  const live = await trx
+  const live = await db
     .selectFrom('reservations')
     .innerJoin('spaces', 'spaces.id', 'reservations.space_id')
     .select([
@@ -164,6 +203,23 @@ async function decide(
       message: 'an entry on this reservation is in progress',
     };
   }
+  return { decision: 'candidate', id: chosen.id, spaceId: chosen.space_id, label: chosen.label };
+}
+
+/** The authoritative decision, inside the transaction: the rules again, then the conditional claim. */
+async function decide(
+  trx: Transaction<Database>,
+  cache: Map<string, string>,
+  gate: Gate,
+  { kind, value }: { kind: 'plate' | 'rfid'; value: string },
+  requestId: string,
+  now: number,
+  admissionWindowMs: number,
+): Promise<Decision> {
+  const verdict = await evaluate(trx, cache, gate, { kind, value }, now);
+  if (verdict.decision === 'deny') return verdict;
+  const chosen = { id: verdict.id, space_id: verdict.spaceId, label: verdict.label };
+  const nowIso = iso(now);
   // Conditional, so two gates asking at once for one reservation cannot both be allowed.
   const claimed = await trx
     .updateTable('reservations')

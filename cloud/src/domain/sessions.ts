@@ -1,6 +1,6 @@
 /** Parking sessions: Started opens one (domain rule 5), Ended closes it (rule 6). */
 import { type GateEvent, newId } from '@parkinglot/shared';
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { type Database, type Gate, NO_ADMISSION, type ParkingSession } from '../db/schema.js';
 import { iso } from '../util/time.js';
 import type { NewDomainEvent } from './event-log.js';
@@ -19,7 +19,7 @@ export interface Cred {
  * two cars may bring in the second on the same tag.
  */
 export async function findOpenSession(
-  trx: Trx,
+  trx: Kysely<Database>,
   cred: Cred,
   options: { facilityId?: string; viaTagOwner?: boolean } = {},
 ): Promise<ParkingSession | undefined> {

@@ -170,4 +170,18 @@ describe('authorization and ingestion guards', () => {
     const { rows } = await sql<{ synchronous: number }>`PRAGMA synchronous`.execute(db());
     expect(rows[0]!.synchronous).toBe(2);
   });
+
+  it('finds a plate registered right after it was refused as unknown (owners are cached, misses are not)', async () => {
+    expect((await entry.authorize({ kind: 'plate', value: 'NEW001' })).reason).toBe('unknown_credential');
+    const m = await t.api.member('Just joined', ['NEW001']);
+    expect((await entry.authorize({ kind: 'plate', value: 'NEW001' })).reason).toBe('no_reservation');
+    await t.api.expect(
+      201,
+      'POST',
+      '/api/reservations',
+      { spaceId: site.spaces[5].id, plate: 'NEW001' },
+      m.token,
+    );
+    expect((await entry.authorize({ kind: 'plate', value: 'NEW001' })).decision).toBe('allow');
+  });
 });
