@@ -67,6 +67,7 @@ export async function ingestGateEvents(
       : !gate
         ? 'the gate is not registered'
         : null;
+  const valid: GateEvent[] = [];
   for (const item of items) {
     const eventId = eventIdOf(item);
     const event = refusal === null ? gateEventSchema.safeParse(item) : null;
@@ -76,75 +77,103 @@ export async function ingestGateEvents(
       else result.unreadable += 1;
       continue;
     }
-    const outcome = await applyOnce(ctx, gate, event.data);
-    if (outcome === 'anomaly') result.anomalies += 1;
-    result.acked.push(event.data.eventId);
+    valid.push(event.data);
+  }
+  if (valid.length > 0 && gate) {
+    const outcomes = await applyBatch(ctx, gate, valid);
+    result.anomalies += outcomes.filter((o) => o === 'anomaly').length;
+    result.acked.push(...valid.map((e) => e.eventId));
   }
   return result;
 }
 
-async function applyOnce(
-  ctx: DomainContext,
-  gate: Gate,
-  received: GateEvent,
-): Promise<Outcome['outcome'] | 'duplicate'> {
+type Applied = { result: Outcome['outcome'] | 'duplicate'; events: NewDomainEvent[] };
+
+/** One event inside the caller's transaction: skipped if its eventId was applied before. */
+async function applyIn(trx: Trx, gate: Gate, received: GateEvent, now: number): Promise<Applied> {
+  const seen = await trx
+    .selectFrom('gate_events')
+    .select('event_id')
+    .where('event_id', '=', received.eventId)
+    .executeTakeFirst();
+  if (seen) return { result: 'duplicate', events: [] };
+  const raw = received.credential;
+  const normal = raw ? normalizeCredential(raw.kind, raw.value) : null;
+  const event = normal?.ok ? { ...received, credential: { kind: raw!.kind, value: normal.value } } : received;
+  // A misread plate on an Ended must not vanish: it is kept, with the raw read, for the operator.
+  const outcome: Outcome =
+    normal && !normal.ok
+      ? { outcome: 'anomaly', anomaly: 'unreadable_credential', events: [] }
+      : await dispatch(trx, gate, event, now);
+  await trx
+    .insertInto('gate_events')
+    .values({
+      event_id: event.eventId,
+      gate_id: gate.id,
+      facility_id: gate.facility_id,
+      type: event.type,
+      credential_kind: event.credential?.kind ?? null,
+      credential_value: event.credential?.value ?? null,
+      reservation_id: event.reservationId ?? null,
+      occurred_at: event.at,
+      received_at: iso(now),
+      outcome: outcome.outcome,
+      anomaly: outcome.anomaly ?? null,
+      payload: JSON.stringify(event),
+    })
+    .execute();
+  const events = [...outcome.events];
+  if (outcome.anomaly) {
+    events.push({
+      type: 'AnomalyRecorded',
+      aggregateType: 'gate_event',
+      aggregateId: event.eventId,
+      facilityId: gate.facility_id,
+      data: {
+        anomaly: outcome.anomaly,
+        gateId: gate.id,
+        eventType: event.type,
+        credential: event.credential ?? null,
+        at: event.at,
+      },
+    });
+  }
+  return { result: outcome.outcome, events };
+}
+
+/**
+ * A delivered batch in one transaction: one commit, one fsync, then one ack for all of it (an
+ * outbox drains in batches). Each event is still applied at most once, in order. If the batch
+ * fails, nothing of it is committed or acked, and the gate sends it again.
+ */
+async function applyBatch(ctx: DomainContext, gate: Gate, events: GateEvent[]): Promise<Applied['result'][]> {
   try {
     return await commit(ctx, async (trx, now) => {
-      const seen = await trx
-        .selectFrom('gate_events')
-        .select('event_id')
-        .where('event_id', '=', received.eventId)
-        .executeTakeFirst();
-      if (seen) return { result: 'duplicate' as const, events: [] };
-      const raw = received.credential;
-      const normal = raw ? normalizeCredential(raw.kind, raw.value) : null;
-      const event = normal?.ok
-        ? { ...received, credential: { kind: raw!.kind, value: normal.value } }
-        : received;
-      // A misread plate on an Ended must not vanish: it is kept, with the raw read, for the operator.
-      const outcome: Outcome =
-        normal && !normal.ok
-          ? { outcome: 'anomaly', anomaly: 'unreadable_credential', events: [] }
-          : await dispatch(trx, gate, event, now);
-      await trx
-        .insertInto('gate_events')
-        .values({
-          event_id: event.eventId,
-          gate_id: gate.id,
-          facility_id: gate.facility_id,
-          type: event.type,
-          credential_kind: event.credential?.kind ?? null,
-          credential_value: event.credential?.value ?? null,
-          reservation_id: event.reservationId ?? null,
-          occurred_at: event.at,
-          received_at: iso(now),
-          outcome: outcome.outcome,
-          anomaly: outcome.anomaly ?? null,
-          payload: JSON.stringify(event),
-        })
-        .execute();
-      const events = [...outcome.events];
-      if (outcome.anomaly) {
-        events.push({
-          type: 'AnomalyRecorded',
-          aggregateType: 'gate_event',
-          aggregateId: event.eventId,
-          facilityId: gate.facility_id,
-          data: {
-            anomaly: outcome.anomaly,
-            gateId: gate.id,
-            eventType: event.type,
-            credential: event.credential ?? null,
-            at: event.at,
-          },
-        });
+      const results: Applied['result'][] = [];
+      const domainEvents: NewDomainEvent[] = [];
+      for (const event of events) {
+        const applied = await applyIn(trx, gate, event, now);
+        results.push(applied.result);
+        domainEvents.push(...applied.events);
       }
-      return { result: outcome.outcome, events };
+      return { result: results, events: domainEvents };
     });
   } catch (error) {
-    // Two deliveries of one event raced each other: the other one applied it.
-    if (isUniqueViolation(error)) return 'duplicate';
-    throw error;
+    // Two deliveries of one event raced each other: apply one by one, the other delivery has it.
+    if (!isUniqueViolation(error)) throw error;
+    const results: Applied['result'][] = [];
+    for (const event of events) {
+      results.push(
+        await commit(ctx, async (trx, now) => {
+          const applied = await applyIn(trx, gate, event, now);
+          return { result: applied.result, events: applied.events };
+        }).catch((e) => {
+          if (isUniqueViolation(e)) return 'duplicate' as const;
+          throw e;
+        }),
+      );
+    }
+    return results;
   }
 }
 

@@ -79,6 +79,28 @@ describe('event ingestion', () => {
     });
   });
 
+  it('applies a batch in one go, each event once even when the batch repeats it', async () => {
+    const a = event('Denied', { kind: 'plate', value: '60BA600' }, { reason: 'x' });
+    const b = event('Denied', { kind: 'plate', value: '61BA611' }, { reason: 'y' });
+    const before = await db()
+      .selectFrom('event_log')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
+    const ack = await entry.sendEvents({ events: [a, b, a] }, a.eventId);
+    expect(ack.eventIds).toEqual([a.eventId, b.eventId, a.eventId]);
+    const rows = await db()
+      .selectFrom('gate_events')
+      .select('event_id')
+      .where('event_id', 'in', [a.eventId, b.eventId])
+      .execute();
+    expect(rows).toHaveLength(2);
+    const after = await db()
+      .selectFrom('event_log')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
+    expect(Number(after.n) - Number(before.n)).toBe(2);
+  });
+
   it('rejects invalid events by id, survives garbage, and changes nothing', async () => {
     const before = await db()
       .selectFrom('event_log')
