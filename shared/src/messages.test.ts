@@ -5,6 +5,7 @@ import {
   gateEventSchema,
   MAX_AUTH_REQUEST_BYTES,
   parseJsonPayload,
+  readIdField,
 } from './messages.js';
 
 const at = '2026-11-24T08:00:00.000Z';
@@ -88,5 +89,16 @@ describe('times', () => {
       at: '2026-11-24T08:00:00Z',
     });
     expect(request.at).toBe('2026-11-24T08:00:00.000Z');
+  });
+});
+
+describe('readIdField', () => {
+  it('reads an id from a payload that did not validate, and nothing else', () => {
+    expect(readIdField({ requestId: 'r-1', junk: true }, 'requestId')).toBe('r-1');
+    expect(readIdField({ requestId: '' }, 'requestId')).toBeNull();
+    expect(readIdField({ requestId: 'x'.repeat(65) }, 'requestId')).toBeNull();
+    expect(readIdField({ requestId: 7 }, 'requestId')).toBeNull();
+    expect(readIdField(null, 'requestId')).toBeNull();
+    expect(readIdField('r-1', 'requestId')).toBeNull();
   });
 });

@@ -120,6 +120,16 @@ export const gateStateSchema = z
   .loose();
 export type GateState = z.infer<typeof gateStateSchema>;
 
+/**
+ * An id field (requestId, eventId, commandId) of a payload that has not validated: read so that an
+ * answer or a rejection can still name it. Null unless a non-empty string of at most 64 characters.
+ */
+export function readIdField(value: unknown, key: string): string | null {
+  const field =
+    typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+  return typeof field === 'string' && field.length > 0 && field.length <= 64 ? field : null;
+}
+
 /** Parses a JSON payload with a size bound; never throws. */
 export function parseJsonPayload(
   payload: Uint8Array | string,

@@ -13,6 +13,7 @@ import {
   MAX_AUTH_REQUEST_BYTES,
   normalizeCredential,
   parseJsonPayload,
+  readIdField,
 } from '@parkinglot/shared';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, Gate } from '../db/schema.js';
@@ -29,15 +30,6 @@ const deny = (requestId: string, reason: DenyReason, message?: string): Deny =>
     ? { requestId, decision: 'deny', reason }
     : { requestId, decision: 'deny', reason, message };
 
-/** Best effort: a malformed request still gets its requestId echoed where one can be read. */
-function readRequestId(value: unknown): string {
-  if (typeof value === 'object' && value !== null && 'requestId' in value) {
-    const id = (value as { requestId: unknown }).requestId;
-    if (typeof id === 'string' && id.length <= 64) return id;
-  }
-  return '';
-}
-
 export interface DecisionInput {
   gateId: string;
   /** Looks the gate up; a failure to look it up is an internal error, not an unknown gate. */
@@ -49,7 +41,8 @@ export interface DecisionInput {
 export async function decideEntry(ctx: DomainContext, input: DecisionInput): Promise<AuthResponse> {
   const parsed = parseJsonPayload(input.payload, MAX_AUTH_REQUEST_BYTES);
   if (!parsed.ok) return deny('', DenyReason.malformedRequest, parsed.error);
-  const requestId = readRequestId(parsed.value);
+  // Best effort: a malformed request still gets its requestId echoed where one can be read.
+  const requestId = readIdField(parsed.value, 'requestId') ?? '';
   const request = authRequestSchema.safeParse(parsed.value);
   if (!request.success) return deny(requestId, DenyReason.malformedRequest, describeZodError(request.error));
   const { credential } = request.data;

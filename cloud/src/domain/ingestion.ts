@@ -14,6 +14,7 @@ import {
   MAX_EVENTS_PAYLOAD_BYTES,
   normalizeCredential,
   parseJsonPayload,
+  readIdField,
 } from '@parkinglot/shared';
 import type { Transaction } from 'kysely';
 import { type Database, type Gate, NO_ADMISSION } from '../db/schema.js';
@@ -36,12 +37,6 @@ export interface IngestResult {
   unreadable: number;
   anomalies: number;
 }
-
-const eventIdOf = (value: unknown): string | null => {
-  const id =
-    typeof value === 'object' && value !== null ? (value as { eventId?: unknown }).eventId : undefined;
-  return typeof id === 'string' && id.length > 0 && id.length <= 64 ? id : null;
-};
 
 /** Read past the protocol limits only to name the events an over-large message carried. */
 const MAX_READABLE_BYTES = 4 * MAX_EVENTS_PAYLOAD_BYTES;
@@ -69,7 +64,7 @@ export async function ingestGateEvents(
         : null;
   const valid: GateEvent[] = [];
   for (const item of items) {
-    const eventId = eventIdOf(item);
+    const eventId = readIdField(item, 'eventId');
     const event = refusal === null ? gateEventSchema.safeParse(item) : null;
     if (!gate || !event?.success) {
       const error = refusal ?? (event && !event.success ? describeZodError(event.error) : 'invalid event');

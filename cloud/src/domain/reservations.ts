@@ -13,7 +13,7 @@ import type { Transaction } from 'kysely';
 import { type Database, NO_ADMISSION, type Reservation } from '../db/schema.js';
 import { iso } from '../util/time.js';
 import type { DomainContext } from './context.js';
-import { conflict, DomainError, forbidden, invalid, notFound } from './errors.js';
+import { conflict, forbidden, invalid, notFound } from './errors.js';
 import type { NewDomainEvent } from './event-log.js';
 import { memberIdByCredential } from './members.js';
 import { commit } from './unit-of-work.js';
@@ -193,15 +193,12 @@ export async function expireDue(ctx: DomainContext, batch = 100): Promise<number
     .execute();
   let expired = 0;
   for (const r of due) {
-    try {
-      const events = await commit(ctx, async (trx, at) => {
-        const events = await release(trx, r, 'expired', at, { holdUntil: r.hold_until });
-        return { result: events, events };
-      });
-      expired += events.length;
-    } catch (error) {
-      if (!(error instanceof DomainError)) throw error;
-    }
+    // release() changes nothing (and returns no event) for one that was used or cancelled meanwhile.
+    const events = await commit(ctx, async (trx, at) => {
+      const events = await release(trx, r, 'expired', at, { holdUntil: r.hold_until });
+      return { result: events, events };
+    });
+    expired += events.length;
   }
   return expired;
 }

@@ -14,6 +14,7 @@ import {
   MAX_AUTH_REQUEST_BYTES,
   newId,
   parseJsonPayload,
+  readIdField,
   topics,
 } from '@parkinglot/shared';
 import type { EntryAuthorizer, EntryDecision } from '../gate/types.js';
@@ -91,10 +92,7 @@ export class CloudAuthorizer implements EntryAuthorizer {
 
   private onResponse(payload: Buffer): void {
     const parsed = parseJsonPayload(payload, MAX_AUTH_REQUEST_BYTES);
-    const requestId =
-      parsed.ok && typeof (parsed.value as { requestId?: unknown })?.requestId === 'string'
-        ? (parsed.value as { requestId: string }).requestId
-        : null;
+    const requestId = parsed.ok ? readIdField(parsed.value, 'requestId') : null;
     const pending = requestId === null ? undefined : this.pending.get(requestId);
     if (!pending || requestId === null) {
       // Late (already timed out and denied) or not ours: never acted on.

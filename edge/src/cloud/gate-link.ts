@@ -11,6 +11,7 @@ import {
   gateCommandSchema,
   MAX_COMMAND_BYTES,
   parseJsonPayload,
+  readIdField,
   topics,
 } from '@parkinglot/shared';
 import type { GateController } from '../gate/controller.js';
@@ -79,12 +80,10 @@ export class GateLink {
     const command = parsed.ok ? gateCommandSchema.safeParse(parsed.value) : null;
     if (!command?.success) {
       this.stats.badCommands += 1;
-      const commandId = parsed.ok ? (parsed.value as { commandId?: unknown })?.commandId : undefined;
+      const commandId = parsed.ok ? readIdField(parsed.value, 'commandId') : null;
       const error = !parsed.ok ? parsed.error : describeZodError(command!.error);
       this.o.log.warn(`refused a malformed command: ${error}`);
-      if (typeof commandId === 'string' && commandId.length > 0 && commandId.length <= 64) {
-        this.respond({ commandId, ok: false, error, at: this.now() });
-      }
+      if (commandId) this.respond({ commandId, ok: false, error, at: this.now() });
       return;
     }
     const { commandId, action, by, reason } = command.data;

@@ -8,11 +8,7 @@ export interface SimClock {
   clearTimeout(handle: unknown): void;
 }
 
-export const systemClock: SimClock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
+export { systemClock } from '@parkinglot/platform/time';
 
 /** Removes a listener. */
 export type Unsubscribe = () => void;

@@ -1,9 +1,10 @@
 /**
- * What the serial drivers need from their surroundings, named structurally so that the agent's own
- * `Logger` (edge/src/util/logger.ts) and `Clock` (edge/src/util/clock.ts) fit without an adapter,
- * and tests can pass plain objects.
+ * What the serial drivers need from their surroundings, named structurally so that the platform's
+ * `Logger` and `Clock` fit without an adapter, and tests can pass plain objects.
  */
 import type { Unsubscribe } from '../ports.js';
+
+export { systemClock } from '@parkinglot/platform/time';
 
 /** Lazy messages cost nothing when the level is off: a function is called only if the line is written. */
 export type LogMessage = string | (() => string);
@@ -25,13 +26,6 @@ export interface SerialClock extends SerialTimer {
   /** Epoch ms; stamps reads and measures duplicate windows. */
   now(): number;
 }
-
-/** Reads the globals at call time, so fake timers installed after construction still apply. */
-export const systemClock: SerialClock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
 
 /**
  * A stream of bytes from a device: a reconnecting serial link in production, an in-memory feed in
