@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run bench [-- --quick | --smoke] [--gates 100,1000] [--outbox-events N]`: measures, in one run
+ * `npm run bench [-- --quick | --smoke] [--gates 100,1000] [--outbox-events N] [--only auth,http,outbox]`: measures, in one run
  * on this machine, the transport's own request/response limit, entry authorization through the real
  * cloud (closed and open loop), the reservation API beside a trivial route, the edge outbox, and the
  * cloud's memory with the gates connected. Prints a table and writes it to results/<date>.md.
@@ -34,6 +34,14 @@ const PLAN = {
 }[mode];
 const gateCounts = arg('--gates')?.split(',').map(Number) ?? PLAN.gates;
 const outboxEvents = Number(arg('--outbox-events') ?? PLAN.outboxEvents);
+const SUITES = ['auth', 'http', 'outbox'] as const;
+const only = arg('--only')?.split(',') ?? [...SUITES];
+const unknownSuite = only.find((s) => !(SUITES as readonly string[]).includes(s));
+if (unknownSuite) {
+  process.stderr.write(`bench: unknown suite '${unknownSuite}' in --only (known: ${SUITES.join(', ')})\n`);
+  process.exit(2);
+}
+const runs = (suite: (typeof SUITES)[number]) => only.includes(suite);
 
 const progress = (line: string) =>
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
@@ -52,7 +60,7 @@ async function main(): Promise<void> {
   const bench = await startBenchCloud();
   try {
     const seeded: { id: string; password: string }[] = [];
-    for (const n of gateCounts) {
+    for (const n of runs('auth') ? gateCounts : []) {
       progress(`echo limit with ${n} gates`);
       const echo = await echoLimit(n, PLAN.durationMs);
       row(
@@ -109,52 +117,55 @@ async function main(): Promise<void> {
       }
     }
 
-    progress(`reservation API, ${PLAN.httpMs} ms per case`);
-    const http = await httpBench(bench, 16, PLAN.httpMs);
-    row(
-      'HTTP GET /healthz (the framework, same server)',
-      '16 clients',
-      'closed',
-      f(http.baseline.perSecond),
-      lat(http.baseline.latency),
-      '1.00',
-    );
-    row(
-      'HTTP reserve + cancel (one op = both)',
-      '16 clients',
-      'closed',
-      f(http.reserveCancel.perSecond),
-      lat(http.reserveCancel.latency),
-      f(http.reserveCancel.perSecond / http.baseline.perSecond, 2),
-    );
-    row(
-      'HTTP GET /api/schedule',
-      '16 clients',
-      'closed',
-      f(http.schedule.perSecond),
-      lat(http.schedule.latency),
-      f(http.schedule.perSecond / http.baseline.perSecond, 2),
-    );
-
-    progress(`edge outbox: ${outboxEvents} events`);
-    const outbox = await outboxBench(bench, outboxEvents, progress);
-    row(
-      'Edge outbox durable append (synchronous=FULL)',
-      f(outbox.events),
-      '',
-      f(outbox.appendPerSecond),
-      '',
-      '',
-    );
-    row(
-      `Edge outbox drain to the cloud (${outbox.noneLost ? 'none lost, each applied once' : 'EVENTS MISSING'})`,
-      f(outbox.events),
-      '',
-      f(outbox.drainPerSecond),
-      '',
-      '',
-    );
-    if (!outbox.noneLost) failures.push('the outbox drain lost events');
+    if (runs('http')) {
+      progress(`reservation API, ${PLAN.httpMs} ms per case`);
+      const http = await httpBench(bench, 16, PLAN.httpMs);
+      row(
+        'HTTP GET /healthz (the framework, same server)',
+        '16 clients',
+        'closed',
+        f(http.baseline.perSecond),
+        lat(http.baseline.latency),
+        '1.00',
+      );
+      row(
+        'HTTP reserve + cancel (one op = both)',
+        '16 clients',
+        'closed',
+        f(http.reserveCancel.perSecond),
+        lat(http.reserveCancel.latency),
+        f(http.reserveCancel.perSecond / http.baseline.perSecond, 2),
+      );
+      row(
+        'HTTP GET /api/schedule',
+        '16 clients',
+        'closed',
+        f(http.schedule.perSecond),
+        lat(http.schedule.latency),
+        f(http.schedule.perSecond / http.baseline.perSecond, 2),
+      );
+    }
+    if (runs('outbox')) {
+      progress(`edge outbox: ${outboxEvents} events`);
+      const outbox = await outboxBench(bench, outboxEvents, progress);
+      row(
+        'Edge outbox durable append (synchronous=FULL)',
+        f(outbox.events),
+        '',
+        f(outbox.appendPerSecond),
+        '',
+        '',
+      );
+      row(
+        `Edge outbox drain to the cloud (${outbox.noneLost ? 'none lost, each applied once' : 'EVENTS MISSING'})`,
+        f(outbox.events),
+        '',
+        f(outbox.drainPerSecond),
+        '',
+        '',
+      );
+      if (!outbox.noneLost) failures.push('the outbox drain lost events');
+    }
   } finally {
     await bench.close();
   }

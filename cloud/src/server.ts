@@ -15,6 +15,7 @@ import { sql } from 'kysely';
 import type { ResolvedConfig } from './config/load.js';
 import { DEFAULT_HTTP_PORT, DEFAULT_MQTT_PORT } from './config/schema.js';
 import { openDatabase } from './db/database.js';
+import { AdmissionView } from './domain/admission-view.js';
 import { EventBus } from './domain/bus.js';
 import type { DomainContext } from './domain/context.js';
 import { verifyGateLogin } from './domain/facilities.js';
@@ -118,12 +119,16 @@ export async function startCloud(
     closers.push(() => database.close());
     const { token, generated } = operatorToken(config);
     const bus = new EventBus(log.child('bus'));
+    const admissions = new AdmissionView({ db: database.db, bus, log: log.child('admissions') });
+    await admissions.start();
+    closers.push(() => admissions.stop());
     const ctx: DomainContext = {
       db: database.db,
       clock,
       bus,
       log: log.child('domain'),
       settings: { reservationHoldMs: config.reservationHold, admissionWindowMs: config.admissionWindow },
+      admissions,
     };
 
     // The cloud's own MQTT identity on the embedded broker: a secret that lives only in this process.

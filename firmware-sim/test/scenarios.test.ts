@@ -11,7 +11,6 @@ import { schedule } from '../src/scenario/seed.js';
 import { type SiteRun, startSite } from '../src/scenario/site-run.js';
 
 const GATES = { decisionMs: 2500, settleMs: 10_000 };
-const POLL = { timeout: 10_000 };
 
 const gatesOf = (run: SiteRun) => ({
   entry: run.entry,

@@ -19,6 +19,13 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database, Gate } from '../db/schema.js';
 import { iso } from '../util/time.js';
 import type { DomainContext } from './context.js';
+import {
+  type Credential,
+  type EntryDeny,
+  type EntryFacts,
+  judgeEntry,
+  type LiveReservation,
+} from './entry-rules.js';
 import { memberIdByCredential } from './members.js';
 import { findOpenSession } from './sessions.js';
 import { commit } from './unit-of-work.js';
@@ -54,18 +61,21 @@ export async function decideEntry(ctx: DomainContext, input: DecisionInput): Pro
     if (gate.direction !== 'entry') {
       return deny(requestId, DenyReason.notAnEntryGate, 'exit gates open without asking');
     }
-    const cred = { kind: credential.kind, value: normal.value };
-    // Most requests are denied, and a deny writes nothing: it is decided from plain reads, without
-    // the write lock. Reads outside a transaction can only be stale, and a stale deny is still a
-    // deny (fail closed); an allow is decided again, authoritatively, inside the transaction.
-    const cache = ownerCache(ctx.db);
-    const first = await evaluate(ctx.db, cache, gate, cred, ctx.clock.now());
+    const cred: Credential = { kind: credential.kind, value: normal.value };
+    // Most requests are denied, and a deny writes nothing: it is decided from the in-memory view (or,
+    // while that is not ready, from plain reads), without the write lock. Either can only be stale,
+    // and a stale deny is still a deny (fail closed); an allow is decided again, from the database,
+    // inside the transaction that claims the reservation.
+    const nowIso = iso(ctx.clock.now());
+    const facts = ctx.admissions?.facts(cred, nowIso) ?? (await readEntryFacts(ctx.db, cred, nowIso));
+    const first = judgeEntry(facts, gate.facility_id, cred, nowIso);
     if (first.decision === 'deny') return { requestId, ...first };
     return await commit<AuthResponse>(ctx, async (trx, now) => {
-      const decision = await decide(trx, cache, gate, cred, requestId, now, ctx.settings.admissionWindowMs);
+      const decision = await decide(trx, gate, cred, requestId, now, ctx.settings.admissionWindowMs);
       if (decision.decision === 'deny') return { result: { requestId, ...decision }, events: [] };
+      const { admissionUntil, memberId, ...allow } = decision;
       return {
-        result: { requestId, ...decision },
+        result: { requestId, ...allow },
         events: [
           {
             type: 'EntryAllowed',
@@ -75,9 +85,11 @@ export async function decideEntry(ctx: DomainContext, input: DecisionInput): Pro
             data: {
               reservationId: decision.reservationId,
               spaceId: decision.spaceId,
+              memberId,
               gateId: gate.id,
-              credential: { kind: credential.kind, value: normal.value },
+              credential: cred,
               requestId,
+              admissionUntil,
             },
           },
         ],
@@ -89,68 +101,29 @@ export async function decideEntry(ctx: DomainContext, input: DecisionInput): Pro
   }
 }
 
-type Decision =
-  | {
-      decision: 'allow';
-      reason: typeof ALLOW_REASON;
-      reservationId: string;
-      spaceId: string;
-      spaceLabel: string;
-    }
-  | { decision: 'deny'; reason: DenyReason; message?: string };
+type Allow = {
+  decision: 'allow';
+  reason: typeof ALLOW_REASON;
+  reservationId: string;
+  spaceId: string;
+  spaceLabel: string;
+  memberId: string;
+  admissionUntil: string;
+};
 
-type Candidate = { decision: 'candidate'; id: string; spaceId: string; label: string };
+type HeldRow = LiveReservation & { spaceId: string; label: string };
 
-/**
- * Who owns a plate or tag, per database. A credential's owner never changes once registered (no
- * call updates or removes credentials), so a found owner is cached for good; a miss is not cached,
- * as the credential may be registered a moment later. Anything that ever removes or moves a
- * credential must clear this.
- */
-const owners = new WeakMap<object, Map<string, string>>();
-
-async function ownerOf(
+/** The facts of entry-rules.ts, read from the database (inside the deciding transaction, or as a fallback). */
+export async function readEntryFacts(
   db: Kysely<Database>,
-  cache: Map<string, string>,
-  kind: 'plate' | 'rfid',
-  value: string,
-) {
-  const key = `${kind}:${value}`;
-  const cached = cache.get(key);
-  if (cached) return cached;
-  const found = await memberIdByCredential(db, kind, value);
-  if (found) cache.set(key, found);
-  return found;
-}
-
-function ownerCache(db: Kysely<Database>): Map<string, string> {
-  let cache = owners.get(db);
-  if (!cache) {
-    cache = new Map();
-    owners.set(db, cache);
-  }
-  return cache;
-}
-
-/** The rules of domain rule 4, read-only: a deny, or the reservation an allow would claim. */
-async function evaluate(
-  db: Kysely<Database>,
-  cache: Map<string, string>,
-  gate: Gate,
-  { kind, value }: { kind: 'plate' | 'rfid'; value: string },
-  now: number,
-): Promise<Extract<Decision, { decision: 'deny' }> | Candidate> {
-  const memberId = await ownerOf(db, cache, kind, value);
-  if (!memberId) return { decision: 'deny', reason: DenyReason.unknownCredential };
-
-  // Anti-passback: the same plate or tag is already inside (at any facility: a car is in one place).
-  const inside = await findOpenSession(db, { kind, value });
-  if (inside) {
-    return { decision: 'deny', reason: DenyReason.alreadyInside, message: `session ${inside.id} is open` };
-  }
-
-  const nowIso = iso(now);
-  const live = await db
+  cred: Credential,
+  nowIso: string,
+): Promise<EntryFacts<HeldRow>> {
+  const memberId = await memberIdByCredential(db, cred.kind, cred.value);
+  if (!memberId) return { memberId: null, openSessionId: null, live: [] };
+  const inside = await findOpenSession(db, cred);
+  if (inside) return { memberId, openSessionId: inside.id, live: [] };
+  const rows = await db
     .selectFrom('reservations')
     .innerJoin('spaces', 'spaces.id', 'reservations.space_id')
     .select([
@@ -168,60 +141,45 @@ async function evaluate(
     .where('reservations.hold_until', '>', nowIso)
     .orderBy('reservations.created_at')
     .execute();
-  if (live.length === 0) return { decision: 'deny', reason: DenyReason.noReservation };
-  const pending = (r: (typeof live)[number]) => r.admission_until !== null && r.admission_until > nowIso;
-  // The same plate or tag is already on its way in (at this gate or another, on any reservation of
-  // the member): a clone or a second lane's misread must not let a second car in behind it.
-  if (
-    live.some(
-      (r) => pending(r) && r.admission_credential_kind === kind && r.admission_credential_value === value,
-    )
-  ) {
+  const live = rows.map((r) => {
+    const kind = r.admission_credential_kind;
+    const value = r.admission_credential_value;
     return {
-      decision: 'deny',
-      reason: DenyReason.admissionPending,
-      message: 'this car is already being let in',
+      id: r.id,
+      facilityId: r.facility_id,
+      plate: r.plate,
+      spaceId: r.space_id,
+      label: r.label,
+      admission: r.admission_until && kind && value ? { until: r.admission_until, kind, value } : null,
     };
-  }
-  const here = live.filter((r) => r.facility_id === gate.facility_id);
-  if (here.length === 0) return { decision: 'deny', reason: DenyReason.wrongFacility };
-
-  // A plate prefers the reservation made for it; a tag (or another of the member's plates) takes the oldest.
-  const free = here.filter((r) => !pending(r));
-  const chosen = free.find((r) => kind === 'plate' && r.plate === value) ?? free[0];
-  if (!chosen) {
-    return {
-      decision: 'deny',
-      reason: DenyReason.admissionPending,
-      message: 'an entry on this reservation is in progress',
-    };
-  }
-  return { decision: 'candidate', id: chosen.id, spaceId: chosen.space_id, label: chosen.label };
+  });
+  return { memberId, openSessionId: null, live };
 }
 
 /** The authoritative decision, inside the transaction: the rules again, then the conditional claim. */
 async function decide(
   trx: Transaction<Database>,
-  cache: Map<string, string>,
   gate: Gate,
-  { kind, value }: { kind: 'plate' | 'rfid'; value: string },
+  cred: Credential,
   requestId: string,
   now: number,
   admissionWindowMs: number,
-): Promise<Decision> {
-  const verdict = await evaluate(trx, cache, gate, { kind, value }, now);
-  if (verdict.decision === 'deny') return verdict;
-  const chosen = { id: verdict.id, space_id: verdict.spaceId, label: verdict.label };
+): Promise<Allow | EntryDeny> {
   const nowIso = iso(now);
+  const facts = await readEntryFacts(trx, cred, nowIso);
+  const verdict = judgeEntry(facts, gate.facility_id, cred, nowIso);
+  if (verdict.decision === 'deny') return verdict;
+  const chosen = verdict.reservation;
+  const admissionUntil = iso(now + admissionWindowMs);
   // Conditional, so two gates asking at once for one reservation cannot both be allowed.
   const claimed = await trx
     .updateTable('reservations')
     .set({
       admission_gate_id: gate.id,
-      admission_until: iso(now + admissionWindowMs),
+      admission_until: admissionUntil,
       admission_request_id: requestId,
-      admission_credential_kind: kind,
-      admission_credential_value: value,
+      admission_credential_kind: cred.kind,
+      admission_credential_value: cred.value,
       updated_at: nowIso,
     })
     .where('id', '=', chosen.id)
@@ -239,7 +197,9 @@ async function decide(
     decision: 'allow',
     reason: ALLOW_REASON,
     reservationId: chosen.id,
-    spaceId: chosen.space_id,
+    spaceId: chosen.spaceId,
     spaceLabel: chosen.label,
+    memberId: facts.memberId!,
+    admissionUntil,
   };
 }

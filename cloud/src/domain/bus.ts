@@ -3,10 +3,14 @@
  * throws is logged and never reaches the emitter: one failing feature must not take the others down.
  */
 import type { Logger } from '@parkinglot/platform/log';
+import type { DomainEvent } from '@parkinglot/shared';
 
 export interface BusEvents {
-  /** New rows were committed to the event log. */
-  eventsAppended: { lastSeq: number };
+  /**
+   * New rows were committed to the event log: emitted once per commit, in commit order, before the
+   * operation that committed them returns.
+   */
+  eventsAppended: { lastSeq: number; events: DomainEvent[] };
 }
 
 type Listener<T> = (payload: T) => void | Promise<void>;

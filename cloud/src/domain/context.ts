@@ -2,6 +2,7 @@ import type { Logger } from '@parkinglot/platform/log';
 import type { Clock } from '@parkinglot/platform/time';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
+import type { AdmissionView } from './admission-view.js';
 import type { EventBus } from './bus.js';
 
 export interface DomainSettings {
@@ -18,4 +19,6 @@ export interface DomainContext {
   bus: EventBus;
   log: Logger;
   settings: DomainSettings;
+  /** The in-memory facts entry decisions read; without it (or while it loads) they read the database. */
+  admissions?: AdmissionView;
 }

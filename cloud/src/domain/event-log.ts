@@ -16,30 +16,32 @@ export interface NewDomainEvent {
   data: Record<string, unknown>;
 }
 
-/** Appends events in order; returns the sequence number of the last one. */
+/** Appends events in order; returns them as stored, with their sequence numbers. */
 export async function appendEvents(
   trx: Transaction<Database>,
   events: NewDomainEvent[],
   nowMs: number,
-): Promise<number> {
-  let last = 0;
+): Promise<DomainEvent[]> {
+  const occurredAt = iso(nowMs);
+  const stored: DomainEvent[] = [];
   for (const event of events) {
+    const id = newId('dev');
     const row = await trx
       .insertInto('event_log')
       .values({
-        id: newId('dev'),
+        id,
         type: event.type,
         aggregate_type: event.aggregateType,
         aggregate_id: event.aggregateId,
         facility_id: event.facilityId,
-        occurred_at: iso(nowMs),
+        occurred_at: occurredAt,
         data: JSON.stringify(event.data),
       })
       .returning('seq')
       .executeTakeFirstOrThrow();
-    last = Number(row.seq);
+    stored.push({ ...event, seq: Number(row.seq), id, occurredAt });
   }
-  return last;
+  return stored;
 }
 
 export async function readEventsAfter(

@@ -12,11 +12,12 @@ export async function commit<T>(
   work: (trx: Transaction<Database>, nowMs: number) => Promise<{ result: T; events: NewDomainEvent[] }>,
 ): Promise<T> {
   const nowMs = ctx.clock.now();
-  const { result, seq } = await ctx.db.transaction().execute(async (trx) => {
+  const { result, appended } = await ctx.db.transaction().execute(async (trx) => {
     const { result, events } = await work(trx, nowMs);
-    const seq = events.length > 0 ? await appendEvents(trx, events, nowMs) : 0;
-    return { result, seq };
+    const appended = events.length > 0 ? await appendEvents(trx, events, nowMs) : [];
+    return { result, appended };
   });
-  if (seq > 0) ctx.bus.emit('eventsAppended', { lastSeq: seq });
+  const last = appended.at(-1);
+  if (last) ctx.bus.emit('eventsAppended', { lastSeq: last.seq, events: appended });
   return result;
 }

@@ -15,7 +15,7 @@
  */
 
 import { type Credential, normalizePlate, normalizeRfidTag } from '@parkinglot/shared';
-import type { Barrier, Unsubscribe } from '../drivers/ports.js';
+import type { Unsubscribe } from '../drivers/ports.js';
 import { type Admission, COMMAND_EVENT, type GateSnapshot, type Input } from './inputs.js';
 import type { GateControllerOptions } from './options.js';
 import { DEFAULT_TIMING, type GateTiming } from './timing.js';

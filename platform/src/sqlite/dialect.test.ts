@@ -133,4 +133,45 @@ describe('Sqlite3Dialect', () => {
     }
     expect(plates).toEqual(['A', 'B', 'C', 'D', 'E']);
   });
+  describe('prepared statements', () => {
+    it('reuses a statement across calls with different parameters', async () => {
+      const db = await connect();
+      for (const plate of ['12가3456', 'B2', 'C3'])
+        await db.insertInto('vehicles').values({ plate }).execute();
+      for (const plate of ['12가3456', 'C3']) {
+        const row = await db
+          .selectFrom('vehicles')
+          .select('plate')
+          .where('plate', '=', plate)
+          .executeTakeFirst();
+        expect(row?.plate).toBe(plate);
+      }
+    });
+
+    it('sees a schema change made after a statement was cached', async () => {
+      const db = await connect();
+      await db.insertInto('vehicles').values({ plate: 'A1' }).execute();
+      const read = () => sql<Record<string, unknown>>`select * from vehicles`.execute(db);
+      expect(Object.keys((await read()).rows[0]!)).toEqual(['id', 'plate', 'owner']);
+      await sql`alter table vehicles add column colour text`.execute(db);
+      expect(Object.keys((await read()).rows[0]!)).toEqual(['id', 'plate', 'owner', 'colour']);
+    });
+
+    it('keeps working past the cache size, and a statement that fails to prepare is not kept', async () => {
+      const db = await connect();
+      for (let i = 0; i < 300; i++) {
+        const { rows } = await sql<{ n: number }>`select ${sql.lit(i)} as n`.execute(db);
+        expect(rows[0]!.n).toBe(i);
+      }
+      await expect(sql`select * from nowhere`.execute(db)).rejects.toThrow(/no such table/);
+      await sql`create table nowhere (x)`.execute(db);
+      expect((await sql`select * from nowhere`.execute(db)).rows).toEqual([]);
+    });
+
+    it('closes with statements cached', async () => {
+      const db = await connect();
+      await db.selectFrom('vehicles').selectAll().execute();
+      await expect(db.destroy()).resolves.toBeUndefined();
+    });
+  });
 });

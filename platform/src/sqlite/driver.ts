@@ -111,8 +111,10 @@ export class Sqlite3Driver implements Driver {
     // Let the callers already in line finish; the lock is then kept so nobody gets a closed connection.
     await this.#mutex.lock();
     const db = this.#db;
+    const connection = this.#connection;
     this.#db = undefined;
     this.#connection = undefined;
+    await connection?.dispose();
     if (db) await close(db);
   }
 }

@@ -4,7 +4,7 @@
  * object itself (and its `code` / `errno`) intact.
  */
 
-import type { Database } from 'sqlite3';
+import type { Database, Statement } from 'sqlite3';
 import sqlite3 from 'sqlite3';
 
 export interface RunOutcome {
@@ -41,6 +41,40 @@ export function all<R>(db: Database, sql: string, params: readonly unknown[] = [
       else resolve(rows);
     });
   });
+}
+
+export function prepare(db: Database, sql: string): Promise<Statement> {
+  const trace = new Error();
+  return new Promise((resolve, reject) => {
+    const statement: Statement = db.prepare(sql, (err) => {
+      if (err) reject(withTrace(err, trace));
+      else resolve(statement);
+    });
+  });
+}
+
+export function runPrepared(statement: Statement, params: readonly unknown[]): Promise<RunOutcome> {
+  const trace = new Error();
+  return new Promise((resolve, reject) => {
+    statement.run(params, function (err) {
+      if (err) reject(withTrace(err, trace));
+      else resolve({ changes: this.changes, lastID: this.lastID });
+    });
+  });
+}
+
+export function allPrepared<R>(statement: Statement, params: readonly unknown[]): Promise<R[]> {
+  const trace = new Error();
+  return new Promise((resolve, reject) => {
+    statement.all<R>(params, (err, rows) => {
+      if (err) reject(withTrace(err, trace));
+      else resolve(rows);
+    });
+  });
+}
+
+export function finalize(statement: Statement): Promise<void> {
+  return new Promise((resolve) => statement.finalize(() => resolve()));
 }
 
 export function close(db: Database): Promise<void> {
