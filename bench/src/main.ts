@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run bench [-- --quick | --smoke] [--gates 100,1000] [--outbox-events N] [--only auth,http,outbox]`: measures, in one run
+ * `npm run bench [-- --quick | --smoke] [--gates 100,1000] [--outbox-events N] [--outbox-kind ended|denied] [--only auth,http,outbox]`: measures, in one run
  * on this machine, the transport's own request/response limit, entry authorization through the real
  * cloud (closed and open loop), the reservation API beside a trivial route, the edge outbox, and the
  * cloud's memory with the gates connected. Prints a table and writes it to results/<date>.md.
@@ -13,7 +13,7 @@ import type { LatencySummary } from './lib/histogram.js';
 import { authorizationLoad, seedGates } from './suites/authorization.js';
 import { echoLimit } from './suites/echo.js';
 import { httpBench } from './suites/http.js';
-import { outboxBench } from './suites/outbox.js';
+import { type OutboxKind, outboxBench } from './suites/outbox.js';
 
 const argv = process.argv.slice(2);
 const arg = (name: string) => {
@@ -34,6 +34,11 @@ const PLAN = {
 }[mode];
 const gateCounts = arg('--gates')?.split(',').map(Number) ?? PLAN.gates;
 const outboxEvents = Number(arg('--outbox-events') ?? PLAN.outboxEvents);
+const outboxKind = (arg('--outbox-kind') ?? 'ended') as OutboxKind;
+if (outboxKind !== 'ended' && outboxKind !== 'denied') {
+  process.stderr.write(`bench: --outbox-kind is ended or denied, not '${outboxKind}'\n`);
+  process.exit(2);
+}
 const SUITES = ['auth', 'http', 'outbox'] as const;
 const only = arg('--only')?.split(',') ?? [...SUITES];
 const unknownSuite = only.find((s) => !(SUITES as readonly string[]).includes(s));
@@ -146,8 +151,8 @@ async function main(): Promise<void> {
       );
     }
     if (runs('outbox')) {
-      progress(`edge outbox: ${outboxEvents} events`);
-      const outbox = await outboxBench(bench, outboxEvents, progress);
+      progress(`edge outbox: ${outboxEvents} ${outboxKind} events`);
+      const outbox = await outboxBench(bench, outboxEvents, outboxKind, progress);
       row(
         'Edge outbox durable append (synchronous=FULL)',
         f(outbox.events),
@@ -157,7 +162,7 @@ async function main(): Promise<void> {
         '',
       );
       row(
-        `Edge outbox drain to the cloud (${outbox.noneLost ? 'none lost, each applied once' : 'EVENTS MISSING'})`,
+        `Edge outbox drain to the cloud, ${outboxKind === 'ended' ? 'Ended: cars that left during an outage' : 'Denied'} (${outbox.noneLost ? 'none lost, each applied once' : 'EVENTS MISSING'})`,
         f(outbox.events),
         '',
         f(outbox.drainPerSecond),

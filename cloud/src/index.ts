@@ -3,5 +3,6 @@ export { type Clock, systemClock } from '@parkinglot/platform/time';
 export { ConfigError, loadConfig, type ResolvedConfig } from './config/load.js';
 export { type ConfigInput, configSchema } from './config/schema.js';
 export { registerGate } from './domain/facilities.js';
+export { ingestGateEvents } from './domain/ingestion.js';
 export { type EmbeddedBroker, type Principal, startEmbeddedBroker } from './mqtt/broker.js';
 export { type Cloud, StartupError, startCloud } from './server.js';

@@ -7,6 +7,7 @@
 import type { Socket } from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
 import { Latency } from '../lib/histogram.js';
+import { serveChild } from './child.js';
 
 export interface LoadSpec {
   url: string;
@@ -66,9 +67,10 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   let running = true;
   let seq = 0;
 
-  const ask = (client: MqttClient, gateId: string) => {
+  /** `at`: when the request was due; in the open loop that is its place in the schedule, not when it left. */
+  const ask = (client: MqttClient, gateId: string, at = performance.now()) => {
     const requestId = `r${++seq}`;
-    pending.set(requestId, performance.now());
+    pending.set(requestId, at);
     if (measuring) sent += 1;
     client.publish(
       `parking/gates/${gateId}/auth/request`,
@@ -105,20 +107,20 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   if (spec.mode === 'closed') {
     for (const [i, client] of clients.entries()) ask(client, spec.gates[i]!.id);
   } else {
-    // Open loop: requests leave on a schedule, never held back by slow answers.
+    // Open loop: requests leave on a schedule, never held back by slow answers. Each tick sends
+    // every request due by now (a late tick catches up), and a request's latency counts from when it
+    // was due, so a stall on either side shows in the figures instead of hiding in fewer requests.
     const rate = spec.rate ?? 1000;
-    let next = 0;
-    const tickMs = 5;
-    const perTick = (rate * tickMs) / 1000;
-    let credit = 0;
+    const start = performance.now();
+    let due = 0;
     ticker = setInterval(() => {
-      credit += perTick;
-      while (credit >= 1) {
-        credit -= 1;
-        const i = next++ % clients.length;
-        ask(clients[i]!, spec.gates[i]!.id);
+      const now = performance.now();
+      while (start + (due * 1000) / rate <= now) {
+        const i = due % clients.length;
+        ask(clients[i]!, spec.gates[i]!.id, start + (due * 1000) / rate);
+        due += 1;
       }
-    }, tickMs);
+    }, 2);
   }
   await new Promise((resolve) => setTimeout(resolve, spec.warmupMs));
   measuring = true;
@@ -140,18 +142,4 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   };
 }
 
-const chunks: Buffer[] = [];
-process.stdin.on('data', (d) => chunks.push(d));
-process.stdin.on('end', () => {
-  const spec = JSON.parse(Buffer.concat(chunks).toString('utf8')) as LoadSpec;
-  run(spec).then(
-    (result) => {
-      process.stdout.write(`${JSON.stringify(result)}\n`);
-      process.exit(0);
-    },
-    (error: unknown) => {
-      process.stderr.write(`load generator failed: ${(error as Error)?.stack ?? error}\n`);
-      process.exit(1);
-    },
-  );
-});
+serveChild(run);

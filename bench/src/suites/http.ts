@@ -1,46 +1,16 @@
 /**
- * The reservation API under load: reserve then cancel, by C concurrent members over keep-alive
- * HTTP, beside `GET /healthz` on the same server in the same run (the framework's own cost).
+ * The reservation API under load from a separate process (src/load/http.ts): reserve then cancel by
+ * C concurrent members over keep-alive HTTP, beside `GET /healthz` on the same server in the same
+ * run (the framework's own cost), and schedule reads.
  */
-
+import { join } from 'node:path';
 import type { BenchCloud } from '../lib/cloud.js';
-import { Latency } from '../lib/histogram.js';
-
-export interface HttpResult {
-  ops: number;
-  perSecond: number;
-  latency: ReturnType<Latency['summary']>;
-  errors: number;
-}
-
-async function closedLoop(
-  concurrency: number,
-  durationMs: number,
-  op: (worker: number) => Promise<boolean>,
-): Promise<HttpResult> {
-  const latency = new Latency();
-  let ops = 0;
-  let errors = 0;
-  const deadline = performance.now() + durationMs;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async (_, worker) => {
-      while (performance.now() < deadline) {
-        const t = performance.now();
-        const ok = await op(worker).catch(() => false);
-        latency.record(performance.now() - t);
-        if (ok) ops += 1;
-        else errors += 1;
-      }
-    }),
-  );
-  const elapsed = (performance.now() - started) / 1000;
-  return { ops, perSecond: ops / elapsed, latency: latency.summary(), errors };
-}
+import { runChild } from '../load/child.js';
+import type { HttpCase, HttpCaseResult, HttpSpec } from '../load/http.js';
 
 export async function httpBench(bench: BenchCloud, concurrency: number, durationMs: number) {
   const facility = await bench.call('POST', '/api/facilities', { name: 'HTTP bench' });
-  const members: { token: string; plate: string; spaceId: string }[] = [];
+  const members: HttpSpec['members'] = [];
   for (let i = 0; i < concurrency; i++) {
     const plate = `HB${i}X`;
     const member = await bench.call('POST', '/api/members', { name: `m${i}`, plates: [plate] });
@@ -50,22 +20,25 @@ export async function httpBench(bench: BenchCloud, concurrency: number, duration
     });
     members.push({ token: member.body.token, plate, spaceId: space.body.id });
   }
-  const baseline = await closedLoop(concurrency, durationMs, async () => {
-    const res = await fetch(`${bench.cloud.httpUrl}/healthz`);
-    await res.arrayBuffer();
-    return res.ok;
-  });
-  // One operation is a reserve and its cancel: the space is free again for the next round.
-  const reserveCancel = await closedLoop(concurrency, durationMs, async (worker) => {
-    const m = members[worker]!;
-    const r = await bench.call('POST', '/api/reservations', { spaceId: m.spaceId, plate: m.plate }, m.token);
-    if (r.status !== 201) return false;
-    const c = await bench.call('POST', `/api/reservations/${r.body.id}/cancel`, undefined, m.token);
-    return c.status === 200;
-  });
-  const schedule = await closedLoop(concurrency, durationMs, async () => {
-    const r = await bench.call('GET', `/api/schedule?facilityId=${facility.body.id}`);
-    return r.status === 200;
-  });
-  return { baseline, reserveCancel, schedule };
+  const cases: HttpCase[] = ['healthz', 'reserveCancel', 'schedule'];
+  const spec: HttpSpec = {
+    url: bench.cloud.httpUrl,
+    operatorToken: bench.cloud.operatorToken,
+    facilityId: facility.body.id,
+    members,
+    cases,
+    durationMs,
+    warmupMs: Math.min(1000, durationMs / 4),
+  };
+  const limitMs = cases.length * (spec.warmupMs + durationMs) + 60_000;
+  const results = await runChild<HttpSpec, Record<HttpCase, HttpCaseResult>>(
+    join(import.meta.dirname, '..', 'load', 'http.ts'),
+    spec,
+    limitMs,
+  );
+  for (const [name, result] of Object.entries(results)) {
+    if (result.errors > 0)
+      throw new Error(`HTTP ${name}: ${result.errors} errors, first: ${result.firstError}`);
+  }
+  return { baseline: results.healthz, reserveCancel: results.reserveCancel, schedule: results.schedule };
 }

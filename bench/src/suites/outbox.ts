@@ -2,11 +2,15 @@
  * The edge outbox: the durable append rate (synchronous=FULL, one commit per event, as the gate
  * commits each event before it moves on), and the drain of a backlog to the cloud over MQTT,
  * checked to arrive exactly once.
+ *
+ * The backlog is what an outage leaves at an exit gate (`ended`, the default): cars that left while
+ * the cloud was away, each closing a session opened before it (seeded, untimed, from an entry
+ * gate). `denied` is the cheap case of an entry gate turning cars away: recorded, nothing else.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { registerGate } from '@parkinglot/cloud';
+import { ingestGateEvents, registerGate } from '@parkinglot/cloud';
 import { Outbox, OutboxDeliverer } from '@parkinglot/edge';
 import { createLogger } from '@parkinglot/platform/log';
 import { MqttConnection } from '@parkinglot/platform/mqtt';
@@ -21,9 +25,12 @@ export interface OutboxResult {
   noneLost: boolean;
 }
 
+export type OutboxKind = 'ended' | 'denied';
+
 export async function outboxBench(
   bench: BenchCloud,
   events: number,
+  kind: OutboxKind,
   progress: (line: string) => void,
 ): Promise<OutboxResult> {
   const dir = mkdtempSync(join(tmpdir(), 'parkinglot-bench-outbox-'));
@@ -33,11 +40,39 @@ export async function outboxBench(
     maxEvents: events * 2,
   });
   const facility = await bench.call('POST', '/api/facilities', { name: 'Outbox bench' });
-  const gate = await registerGate(bench.cloud.ctx, facility.body.id, { name: 'drain', direction: 'exit' });
+  const { ctx } = bench.cloud;
+  const gate = await registerGate(ctx, facility.body.id, {
+    name: 'drain',
+    direction: kind === 'ended' ? 'exit' : 'entry',
+  });
+  const plate = (i: number) => `OB${i}`;
   try {
+    if (kind === 'ended') {
+      const entry = await registerGate(ctx, facility.body.id, { name: 'seed', direction: 'entry' });
+      const entryRow = await ctx.db
+        .selectFrom('gates')
+        .selectAll()
+        .where('id', '=', entry.id)
+        .executeTakeFirst();
+      const at = new Date().toISOString();
+      for (let i = 0; i < events; i += 200) {
+        const batch = Array.from({ length: Math.min(200, events - i) }, (_, k) => ({
+          eventId: `seed-${i + k}`,
+          type: 'Started',
+          credential: { kind: 'plate', value: plate(i + k) },
+          at,
+        }));
+        await ingestGateEvents(ctx, entryRow, JSON.stringify({ events: batch }));
+        if ((i + 200) % 10_000 === 0) progress(`seeded ${i + 200}/${events} cars inside`);
+      }
+    }
     const t0 = performance.now();
     for (let i = 0; i < events; i++) {
-      await outbox.append({ type: 'Denied', credential: { kind: 'plate', value: `D${i}` }, reason: 'bench' });
+      await outbox.append(
+        kind === 'ended'
+          ? { type: 'Ended', credential: { kind: 'plate', value: plate(i) } }
+          : { type: 'Denied', credential: { kind: 'plate', value: plate(i) }, reason: 'bench' },
+      );
       if ((i + 1) % 10_000 === 0) progress(`appended ${i + 1}/${events}`);
     }
     const appendPerSecond = events / ((performance.now() - t0) / 1000);
@@ -70,12 +105,25 @@ export async function outboxBench(
     const drainPerSecond = events / ((performance.now() - t1) / 1000);
     await deliverer.stop();
     await mqtt.stop();
-    const row = await bench.cloud.ctx.db
+    // Each event once, and (for Ended) each applied: its car's session closed, none left open.
+    const row = await ctx.db
       .selectFrom('gate_events')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('gate_id', '=', gate.id)
+      .where('outcome', '=', kind === 'ended' ? 'applied' : 'recorded')
       .executeTakeFirstOrThrow();
-    return { events, appendPerSecond, drainPerSecond, noneLost: Number(row.n) === events };
+    const open = await ctx.db
+      .selectFrom('parking_sessions')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('facility_id', '=', facility.body.id)
+      .where('status', '=', 'open')
+      .executeTakeFirstOrThrow();
+    return {
+      events,
+      appendPerSecond,
+      drainPerSecond,
+      noneLost: Number(row.n) === events && Number(open.n) === 0,
+    };
   } finally {
     await outbox.close();
     rmSync(dir, { recursive: true, force: true });

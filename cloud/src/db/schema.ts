@@ -4,7 +4,7 @@
  */
 
 import type { GateDirection, ReservationStatus, SpaceStatus } from '@parkinglot/shared';
-import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import { type Generated, type Insertable, type Selectable, sql, type Updateable } from 'kysely';
 
 export interface FacilitiesTable {
   id: string;
@@ -146,6 +146,13 @@ export interface Database {
   checkpoints: CheckpointsTable;
   schedule_spaces: ScheduleSpacesTable;
 }
+
+/**
+ * Values written into the SQL rather than bound, for the conditions of partial indexes: sqlite uses
+ * `… WHERE status = 'open'` only when the query's own terms imply it, which a parameter never does.
+ */
+export const OPEN = sql.lit<'open'>('open');
+export const ANOMALY = sql.lit<'anomaly'>('anomaly');
 
 /** The admission columns of a reservation with no entry in progress. */
 export const NO_ADMISSION = {

@@ -16,7 +16,13 @@ export interface NewDomainEvent {
   data: Record<string, unknown>;
 }
 
-/** Appends events in order; returns them as stored, with their sequence numbers. */
+/** Rows per INSERT: 7 parameters each, well under sqlite's limit on bound parameters. */
+const APPEND_CHUNK = 500;
+
+/**
+ * Appends events in order, one statement per chunk rather than per event (each statement is a
+ * round trip to sqlite's thread); returns them as stored, with their sequence numbers.
+ */
 export async function appendEvents(
   trx: Transaction<Database>,
   events: NewDomainEvent[],
@@ -24,22 +30,26 @@ export async function appendEvents(
 ): Promise<DomainEvent[]> {
   const occurredAt = iso(nowMs);
   const stored: DomainEvent[] = [];
-  for (const event of events) {
-    const id = newId('dev');
-    const row = await trx
+  for (let start = 0; start < events.length; start += APPEND_CHUNK) {
+    const chunk = events.slice(start, start + APPEND_CHUNK).map((event) => ({ ...event, id: newId('dev') }));
+    const rows = await trx
       .insertInto('event_log')
-      .values({
-        id,
-        type: event.type,
-        aggregate_type: event.aggregateType,
-        aggregate_id: event.aggregateId,
-        facility_id: event.facilityId,
-        occurred_at: occurredAt,
-        data: JSON.stringify(event.data),
-      })
-      .returning('seq')
-      .executeTakeFirstOrThrow();
-    stored.push({ ...event, seq: Number(row.seq), id, occurredAt });
+      .values(
+        chunk.map((event) => ({
+          id: event.id,
+          type: event.type,
+          aggregate_type: event.aggregateType,
+          aggregate_id: event.aggregateId,
+          facility_id: event.facilityId,
+          occurred_at: occurredAt,
+          data: JSON.stringify(event.data),
+        })),
+      )
+      .returning(['id', 'seq'])
+      .execute();
+    // RETURNING promises no order, so match the sequence numbers by id.
+    const seqOf = new Map(rows.map((row) => [row.id, Number(row.seq)]));
+    for (const event of chunk) stored.push({ ...event, seq: seqOf.get(event.id)!, occurredAt });
   }
   return stored;
 }

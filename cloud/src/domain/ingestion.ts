@@ -17,7 +17,7 @@ import {
   readIdField,
 } from '@parkinglot/shared';
 import type { Transaction } from 'kysely';
-import { type Database, type Gate, NO_ADMISSION } from '../db/schema.js';
+import { ANOMALY, type Database, type Gate, NO_ADMISSION } from '../db/schema.js';
 import { iso } from '../util/time.js';
 import type { DomainContext } from './context.js';
 import type { NewDomainEvent } from './event-log.js';
@@ -84,14 +84,35 @@ export async function ingestGateEvents(
 
 type Applied = { result: Outcome['outcome'] | 'duplicate'; events: NewDomainEvent[] };
 
-/** One event inside the caller's transaction: skipped if its eventId was applied before. */
-async function applyIn(trx: Trx, gate: Gate, received: GateEvent, now: number): Promise<Applied> {
-  const seen = await trx
-    .selectFrom('gate_events')
-    .select('event_id')
-    .where('event_id', '=', received.eventId)
-    .executeTakeFirst();
-  if (seen) return { result: 'duplicate', events: [] };
+/** The eventIds of these events applied before, in one query. */
+async function appliedBefore(trx: Trx, events: GateEvent[]): Promise<Set<string>> {
+  const ids = [...new Set(events.map((e) => e.eventId))];
+  const seen = new Set<string>();
+  // Chunked to stay under sqlite's limit on bound parameters.
+  for (let start = 0; start < ids.length; start += 500) {
+    const rows = await trx
+      .selectFrom('gate_events')
+      .select('event_id')
+      .where('event_id', 'in', ids.slice(start, start + 500))
+      .execute();
+    for (const row of rows) seen.add(row.event_id);
+  }
+  return seen;
+}
+
+/**
+ * One event inside the caller's transaction, skipped if its eventId is in `seen` (applied before, or
+ * earlier in this batch); adds it there once applied.
+ */
+async function applyIn(
+  trx: Trx,
+  gate: Gate,
+  received: GateEvent,
+  now: number,
+  seen: Set<string>,
+): Promise<Applied> {
+  if (seen.has(received.eventId)) return { result: 'duplicate', events: [] };
+  seen.add(received.eventId);
   const raw = received.credential;
   const normal = raw ? normalizeCredential(raw.kind, raw.value) : null;
   const event = normal?.ok ? { ...received, credential: { kind: raw!.kind, value: normal.value } } : received;
@@ -146,8 +167,9 @@ async function applyBatch(ctx: DomainContext, gate: Gate, events: GateEvent[]): 
     return await commit(ctx, async (trx, now) => {
       const results: Applied['result'][] = [];
       const domainEvents: NewDomainEvent[] = [];
+      const seen = await appliedBefore(trx, events);
       for (const event of events) {
-        const applied = await applyIn(trx, gate, event, now);
+        const applied = await applyIn(trx, gate, event, now, seen);
         results.push(applied.result);
         domainEvents.push(...applied.events);
       }
@@ -160,7 +182,7 @@ async function applyBatch(ctx: DomainContext, gate: Gate, events: GateEvent[]): 
     for (const event of events) {
       results.push(
         await commit(ctx, async (trx, now) => {
-          const applied = await applyIn(trx, gate, event, now);
+          const applied = await applyIn(trx, gate, event, now, await appliedBefore(trx, [event]));
           return { result: applied.result, events: applied.events };
         }).catch((e) => {
           if (isUniqueViolation(e)) return 'duplicate' as const;
@@ -230,7 +252,7 @@ async function onStarted(trx: Trx, gate: Gate, event: GateEvent, cred: Cred, now
   const early = await trx
     .selectFrom('gate_events')
     .selectAll()
-    .where('outcome', '=', 'anomaly')
+    .where('outcome', '=', ANOMALY)
     .where('anomaly', '=', 'ended_without_session')
     .where('facility_id', '=', gate.facility_id)
     .where('credential_kind', '=', cred.kind)

@@ -3,7 +3,7 @@
 import { isUniqueViolation } from '@parkinglot/platform/sqlite';
 import { newId } from '@parkinglot/shared';
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
+import { type Database, OPEN } from '../db/schema.js';
 import { hashSecret, newSecret } from '../util/secrets.js';
 import { iso } from '../util/time.js';
 import type { DomainContext } from './context.js';
@@ -102,7 +102,7 @@ export async function getMember(ctx: DomainContext, memberId: string) {
       .selectFrom('parking_sessions')
       .select(['id', 'facility_id', 'space_id', 'plate', 'started_at'])
       .where('member_id', '=', memberId)
-      .where('status', '=', 'open')
+      .where('status', '=', OPEN)
       .execute(),
   ]);
   return {

@@ -60,10 +60,12 @@ export class EventPublisher {
 
   private async drain(): Promise<number> {
     const { db, sink, clock, log } = this.deps;
+    const batchSize = this.deps.batchSize ?? 200;
     let total = 0;
+    // Read once per run: only this publisher moves its checkpoint.
+    let from = await getCheckpoint(db, PUBLISHER_CHECKPOINT);
     while (sink.isConnected) {
-      const from = await getCheckpoint(db, PUBLISHER_CHECKPOINT);
-      const events = await readEventsAfter(db, from, this.deps.batchSize ?? 200);
+      const events = await readEventsAfter(db, from, batchSize);
       if (events.length === 0) break;
       try {
         // mqtt.js writes in call order, so concurrent publishes keep sequence order on the wire.
@@ -74,8 +76,11 @@ export class EventPublisher {
         log.warn(`publishing domain events after seq ${from} stopped; will resume on reconnect`, error);
         break;
       }
-      await setCheckpoint(db, PUBLISHER_CHECKPOINT, events.at(-1)!.seq, clock.now());
+      from = events.at(-1)!.seq;
+      await setCheckpoint(db, PUBLISHER_CHECKPOINT, from, clock.now());
       total += events.length;
+      // A short batch was the end of the log; whatever is committed later kicks another run.
+      if (events.length < batchSize) break;
     }
     return total;
   }

@@ -148,16 +148,21 @@ export class ScheduleProjector {
     const { db, clock, log } = this.deps;
     const batchSize = this.deps.batchSize ?? 500;
     let total = 0;
+    // Read once per run: only this projector moves its checkpoint.
+    let from = await getCheckpoint(db, SCHEDULE_CHECKPOINT);
     for (;;) {
-      const from = await getCheckpoint(db, SCHEDULE_CHECKPOINT);
       const events = await readEventsAfter(db, from, batchSize);
       if (events.length === 0) return total;
+      const last = events.at(-1)!.seq;
       await db.transaction().execute(async (trx) => {
         for (const event of events) await apply(trx, event);
-        await setCheckpoint(trx, SCHEDULE_CHECKPOINT, events.at(-1)!.seq, clock.now());
+        await setCheckpoint(trx, SCHEDULE_CHECKPOINT, last, clock.now());
       });
+      from = last;
       total += events.length;
-      log.debug(() => `projected ${events.length} events up to seq ${events.at(-1)!.seq}`);
+      log.debug(() => `projected ${events.length} events up to seq ${last}`);
+      // A short batch was the end of the log; whatever is committed later kicks another run.
+      if (events.length < batchSize) return total;
     }
   }
 }
