@@ -10,7 +10,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { startBenchCloud } from './lib/cloud.js';
 import type { LatencySummary } from './lib/histogram.js';
-import { authorizationLoad, seedGates } from './suites/authorization.js';
+import { authorizationLoad, seedGates, seedReservations } from './suites/authorization.js';
 import { echoLimit } from './suites/echo.js';
 import { httpBench } from './suites/http.js';
 import { type OutboxKind, outboxBench } from './suites/outbox.js';
@@ -22,14 +22,22 @@ const arg = (name: string) => {
 };
 const mode = argv.includes('--smoke') ? 'smoke' : argv.includes('--quick') ? 'quick' : 'full';
 const PLAN = {
-  smoke: { gates: [20], durationMs: 1000, outboxEvents: 200, httpMs: 1000, openRate: 200 },
-  quick: { gates: [100, 1000], durationMs: 5000, outboxEvents: 2000, httpMs: 4000, openRate: 2000 },
+  smoke: { gates: [20], durationMs: 1000, outboxEvents: 200, httpMs: 1000, openRate: 200, allowRate: 100 },
+  quick: {
+    gates: [100, 1000],
+    durationMs: 5000,
+    outboxEvents: 2000,
+    httpMs: 4000,
+    openRate: 2000,
+    allowRate: 500,
+  },
   full: {
     gates: [100, 1000, 10_000],
     durationMs: 15_000,
-    outboxEvents: 20_000,
+    outboxEvents: 100_000,
     httpMs: 10_000,
     openRate: 2000,
+    allowRate: 1000,
   },
 }[mode];
 const gateCounts = arg('--gates')?.split(',').map(Number) ?? PLAN.gates;
@@ -65,6 +73,13 @@ async function main(): Promise<void> {
   const bench = await startBenchCloud();
   try {
     const seeded: { id: string; password: string }[] = [];
+    const facility = (await bench.call('POST', '/api/facilities', { name: 'Bench' })).body.id as string;
+    await bench.call('POST', '/api/members', { name: 'Bench member', plates: ['BENCH1'] });
+    // The peak RSS of this process (which hosts the cloud; the gates are another process) during the loads.
+    let peakRss = 0;
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    }, 100);
     for (const n of runs('auth') ? gateCounts : []) {
       progress(`echo limit with ${n} gates`);
       const echo = await echoLimit(n, PLAN.durationMs);
@@ -80,12 +95,13 @@ async function main(): Promise<void> {
       if (seeded.length < n) {
         progress(`registering gates up to ${n}`);
         seeded.push(
-          ...(await seedGates(bench, n - seeded.length, (d) =>
+          ...(await seedGates(bench, facility, n - seeded.length, (d) =>
             progress(`  ${seeded.length + d} gates registered`),
           )),
         );
       }
       const gates = seeded.slice(0, n);
+      peakRss = 0;
       progress(`authorization, closed loop, ${n} gates`);
       const closed = await authorizationLoad(bench, gates, 'closed', PLAN.durationMs);
       const decisions = Object.keys(closed.decisions).join(', ');
@@ -98,7 +114,7 @@ async function main(): Promise<void> {
         f(closed.throughput / echo.throughput, 2),
       );
       progress(`authorization, open loop at ${PLAN.openRate}/s, ${n} gates`);
-      const open = await authorizationLoad(bench, gates, 'open', PLAN.durationMs, PLAN.openRate);
+      const open = await authorizationLoad(bench, gates, 'open', PLAN.durationMs, { rate: PLAN.openRate });
       // Answered well below what was sent: saturated, and its latency only says how long the run was.
       const saturated = open.answered < open.sent * 0.99;
       row(
@@ -110,16 +126,47 @@ async function main(): Promise<void> {
         '',
       );
       if (n === Math.max(...gateCounts)) {
-        const rss = process.memoryUsage().rss / 2 ** 20;
+        const mib = (bytes: number) => f(bytes / 2 ** 20);
         row(
-          `RSS of the process hosting the cloud, after the ${f(n)}-gate loads (MiB)`,
+          `RSS of the process hosting the cloud during the ${f(n)}-gate loads: peak (MiB)`,
           f(n),
           '',
-          f(rss),
+          mib(peakRss),
           '',
           '',
         );
+        row(`… and after them (MiB)`, f(n), '', mib(process.memoryUsage().rss), '', '');
       }
+    }
+    clearInterval(sampler);
+
+    if (runs('auth')) {
+      // Each request claims a reservation of its own; a request beyond them would be a deny (counted).
+      const gates = seeded.slice(0, 100);
+      const count = Math.ceil(
+        (PLAN.allowRate * (PLAN.durationMs + Math.min(2000, PLAN.durationMs / 2)) * 1.1) / 1000,
+      );
+      progress(`seeding ${count} members with a reservation each`);
+      const plates = await seedReservations(bench, facility, count, (d) =>
+        progress(`  ${d} reservations made`),
+      );
+      progress(`authorization, allows, open loop at ${PLAN.allowRate}/s, ${gates.length} gates`);
+      const allows = await authorizationLoad(bench, gates, 'open', PLAN.durationMs, {
+        rate: PLAN.allowRate,
+        plates,
+      });
+      const allowed = allows.decisions['allow:reservation_active'] ?? 0;
+      row(
+        `Entry authorization via the cloud, allows (${Object.entries(allows.decisions)
+          .map(([d, k]) => `${d} ${f(k)}`)
+          .join(', ')}), offered ${f(PLAN.allowRate)}/s`,
+        f(gates.length),
+        'open',
+        f(allows.throughput),
+        lat(allows.latency),
+        '',
+      );
+      if (allowed < allows.answered) failures.push('the allow load was not all allowed');
     }
 
     if (runs('http')) {

@@ -17,7 +17,8 @@ export interface LoadSpec {
   rate?: number;
   durationMs: number;
   warmupMs: number;
-  plate: string;
+  /** The plates asked for, in turn: request k asks for plates[k % length]. */
+  plates: string[];
 }
 
 export interface LoadResult {
@@ -76,7 +77,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
       `parking/gates/${gateId}/auth/request`,
       JSON.stringify({
         requestId,
-        credential: { kind: 'plate', value: spec.plate },
+        credential: { kind: 'plate', value: spec.plates[seq % spec.plates.length] },
         at: new Date().toISOString(),
       }),
       { qos: 1 },

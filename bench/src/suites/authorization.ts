@@ -1,27 +1,58 @@
 /**
  * Entry authorization through the real cloud: the broker's authentication and ACL, the responder,
- * the database and the decision, from N gates in a separate process. The credential belongs to a
- * member without a reservation, so every request runs the whole decision (credential, anti-passback,
- * reservations) and is answered `deny: no_reservation` without a write.
+ * the decision and (for an allow) its transaction, from N gates in a separate process.
+ *
+ * The deny load asks for a member without a reservation: every request runs the whole decision
+ * (credential, anti-passback, reservations) and is answered `deny: no_reservation` without a write.
+ * The allow load asks once for each of R members holding a reservation: every request is decided
+ * again in a transaction that claims the reservation and commits (fsync) before the answer.
  */
 import { registerGate } from '@parkinglot/cloud';
 import type { BenchCloud } from '../lib/cloud.js';
 import type { LoadResult } from '../load/gates.js';
 import { runLoad } from '../load/run-load.js';
 
-export async function seedGates(bench: BenchCloud, count: number, progress: (done: number) => void) {
-  const facility = await bench.call('POST', '/api/facilities', { name: 'Bench' });
-  await bench.call('POST', '/api/members', { name: 'Bench member', plates: ['BENCH1'] });
+export async function seedGates(
+  bench: BenchCloud,
+  facilityId: string,
+  count: number,
+  progress: (done: number) => void,
+) {
   const gates: { id: string; password: string }[] = [];
   for (let i = 0; i < count; i++) {
-    const gate = await registerGate(bench.cloud.ctx, facility.body.id, {
-      name: `bench ${i}`,
-      direction: 'entry',
-    });
+    const gate = await registerGate(bench.cloud.ctx, facilityId, { name: `bench ${i}`, direction: 'entry' });
     gates.push({ id: gate.id, password: gate.mqtt.password });
     if ((i + 1) % 500 === 0) progress(i + 1);
   }
   return gates;
+}
+
+/** R members, each with a space reserved in the facility for their plate; returns the plates. */
+export async function seedReservations(
+  bench: BenchCloud,
+  facilityId: string,
+  count: number,
+  progress: (done: number) => void,
+): Promise<string[]> {
+  const plates: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const plate = `AL${i}`;
+    const member = await bench.call('POST', '/api/members', { name: `allow ${i}`, plates: [plate] });
+    const space = await bench.call('POST', `/api/facilities/${facilityId}/spaces`, {
+      label: `AL${i}`,
+      floor: 1,
+    });
+    const made = await bench.call(
+      'POST',
+      '/api/reservations',
+      { spaceId: space.body.id, plate },
+      member.body.token,
+    );
+    if (made.status !== 201) throw new Error(`seeding reservation ${i}: HTTP ${made.status}`);
+    plates.push(plate);
+    if ((i + 1) % 1000 === 0) progress(i + 1);
+  }
+  return plates;
 }
 
 export function authorizationLoad(
@@ -29,15 +60,15 @@ export function authorizationLoad(
   gates: { id: string; password: string }[],
   mode: 'closed' | 'open',
   durationMs: number,
-  rate?: number,
+  options: { rate?: number; plates?: string[] } = {},
 ): Promise<LoadResult> {
   return runLoad({
     url: bench.cloud.mqttUrl,
     gates,
     mode,
-    ...(rate ? { rate } : {}),
+    ...(options.rate ? { rate: options.rate } : {}),
     durationMs,
     warmupMs: Math.min(2000, durationMs / 2),
-    plate: 'BENCH1',
+    plates: options.plates ?? ['BENCH1'],
   });
 }

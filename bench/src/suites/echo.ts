@@ -41,7 +41,7 @@ export async function echoLimit(gates: number, durationMs: number): Promise<Load
       mode: 'closed',
       durationMs,
       warmupMs: Math.min(2000, durationMs / 2),
-      plate: 'BENCH1',
+      plates: ['BENCH1'],
     });
   } finally {
     await responder.stop();
