@@ -61,7 +61,8 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   const connectMs = performance.now() - started;
   const latency = new Latency();
   const decisions: Record<string, number> = {};
-  const pending = new Map<string, number>();
+  /** Due time, and whether it was sent inside the measured window (only those count for latency). */
+  const pending = new Map<string, { at: number; measured: boolean }>();
   let sent = 0;
   let answered = 0;
   let measuring = false;
@@ -71,7 +72,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   /** `at`: when the request was due; in the open loop that is its place in the schedule, not when it left. */
   const ask = (client: MqttClient, gateId: string, at = performance.now()) => {
     const requestId = `r${++seq}`;
-    pending.set(requestId, at);
+    pending.set(requestId, { at, measured: measuring });
     if (measuring) sent += 1;
     client.publish(
       `parking/gates/${gateId}/auth/request`,
@@ -91,11 +92,12 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
         decision: string;
         reason: string;
       };
-      const at = pending.get(answer.requestId);
-      if (at === undefined) return;
+      const request = pending.get(answer.requestId);
+      if (request === undefined) return;
       pending.delete(answer.requestId);
+      // A request sent during the warm-up is not timed: its wait began before the window did.
+      if (request.measured) latency.record(performance.now() - request.at);
       if (measuring) {
-        latency.record(performance.now() - at);
         answered += 1;
         decisions[`${answer.decision}:${answer.reason}`] =
           (decisions[`${answer.decision}:${answer.reason}`] ?? 0) + 1;

@@ -16,8 +16,8 @@ import {
   parseJsonPayload,
   readIdField,
 } from '@parkinglot/shared';
-import type { Transaction } from 'kysely';
-import { ANOMALY, type Database, type Gate, NO_ADMISSION } from '../db/schema.js';
+import type { Insertable, Transaction } from 'kysely';
+import { ANOMALY, type Database, type Gate, type GateEventsTable, NO_ADMISSION } from '../db/schema.js';
 import { iso } from '../util/time.js';
 import type { DomainContext } from './context.js';
 import type { NewDomainEvent } from './event-log.js';
@@ -84,35 +84,65 @@ export async function ingestGateEvents(
 
 type Applied = { result: Outcome['outcome'] | 'duplicate'; events: NewDomainEvent[] };
 
-/** The eventIds of these events applied before, in one query. */
-async function appliedBefore(trx: Trx, events: GateEvent[]): Promise<Set<string>> {
-  const ids = [...new Set(events.map((e) => e.eventId))];
-  const seen = new Set<string>();
-  // Chunked to stay under sqlite's limit on bound parameters.
-  for (let start = 0; start < ids.length; start += 500) {
-    const rows = await trx
-      .selectFrom('gate_events')
-      .select('event_id')
-      .where('event_id', 'in', ids.slice(start, start + 500))
-      .execute();
-    for (const row of rows) seen.add(row.event_id);
+/**
+ * What one delivered batch has recorded: the eventIds applied before or earlier in the batch, and the
+ * batch's own gate_events rows, held back and written together (one statement instead of one per
+ * event) before anything reads the table and before the commit.
+ */
+class BatchRecord {
+  private rows: Insertable<GateEventsTable>[] = [];
+
+  private constructor(private readonly seen: Set<string>) {}
+
+  /** Looks up which of these eventIds were applied before, in one query per 500. */
+  static async of(trx: Trx, events: GateEvent[]): Promise<BatchRecord> {
+    const ids = [...new Set(events.map((e) => e.eventId))];
+    const seen = new Set<string>();
+    for (let start = 0; start < ids.length; start += ROWS_PER_STATEMENT) {
+      const rows = await trx
+        .selectFrom('gate_events')
+        .select('event_id')
+        .where('event_id', 'in', ids.slice(start, start + ROWS_PER_STATEMENT))
+        .execute();
+      for (const row of rows) seen.add(row.event_id);
+    }
+    return new BatchRecord(seen);
   }
-  return seen;
+
+  /** False when the event was applied before (or earlier in this batch); else claims it. */
+  claim(eventId: string): boolean {
+    if (this.seen.has(eventId)) return false;
+    this.seen.add(eventId);
+    return true;
+  }
+
+  add(row: Insertable<GateEventsTable>): void {
+    this.rows.push(row);
+  }
+
+  async flush(trx: Trx): Promise<void> {
+    // 12 bound parameters a row: well under sqlite's limit per statement.
+    for (let start = 0; start < this.rows.length; start += ROWS_PER_STATEMENT) {
+      await trx
+        .insertInto('gate_events')
+        .values(this.rows.slice(start, start + ROWS_PER_STATEMENT))
+        .execute();
+    }
+    this.rows = [];
+  }
 }
 
-/**
- * One event inside the caller's transaction, skipped if its eventId is in `seen` (applied before, or
- * earlier in this batch); adds it there once applied.
- */
+const ROWS_PER_STATEMENT = 500;
+
+/** One event inside the caller's transaction, skipped if the batch record says it was applied. */
 async function applyIn(
   trx: Trx,
   gate: Gate,
   received: GateEvent,
   now: number,
-  seen: Set<string>,
+  batch: BatchRecord,
 ): Promise<Applied> {
-  if (seen.has(received.eventId)) return { result: 'duplicate', events: [] };
-  seen.add(received.eventId);
+  if (!batch.claim(received.eventId)) return { result: 'duplicate', events: [] };
   const raw = received.credential;
   const normal = raw ? normalizeCredential(raw.kind, raw.value) : null;
   const event = normal?.ok ? { ...received, credential: { kind: raw!.kind, value: normal.value } } : received;
@@ -120,24 +150,21 @@ async function applyIn(
   const outcome: Outcome =
     normal && !normal.ok
       ? { outcome: 'anomaly', anomaly: 'unreadable_credential', events: [] }
-      : await dispatch(trx, gate, event, now);
-  await trx
-    .insertInto('gate_events')
-    .values({
-      event_id: event.eventId,
-      gate_id: gate.id,
-      facility_id: gate.facility_id,
-      type: event.type,
-      credential_kind: event.credential?.kind ?? null,
-      credential_value: event.credential?.value ?? null,
-      reservation_id: event.reservationId ?? null,
-      occurred_at: event.at,
-      received_at: iso(now),
-      outcome: outcome.outcome,
-      anomaly: outcome.anomaly ?? null,
-      payload: JSON.stringify(event),
-    })
-    .execute();
+      : await dispatch(trx, gate, event, now, batch);
+  batch.add({
+    event_id: event.eventId,
+    gate_id: gate.id,
+    facility_id: gate.facility_id,
+    type: event.type,
+    credential_kind: event.credential?.kind ?? null,
+    credential_value: event.credential?.value ?? null,
+    reservation_id: event.reservationId ?? null,
+    occurred_at: event.at,
+    received_at: iso(now),
+    outcome: outcome.outcome,
+    anomaly: outcome.anomaly ?? null,
+    payload: JSON.stringify(event),
+  });
   const events = [...outcome.events];
   if (outcome.anomaly) {
     events.push({
@@ -167,12 +194,13 @@ async function applyBatch(ctx: DomainContext, gate: Gate, events: GateEvent[]): 
     return await commit(ctx, async (trx, now) => {
       const results: Applied['result'][] = [];
       const domainEvents: NewDomainEvent[] = [];
-      const seen = await appliedBefore(trx, events);
+      const batch = await BatchRecord.of(trx, events);
       for (const event of events) {
-        const applied = await applyIn(trx, gate, event, now, seen);
+        const applied = await applyIn(trx, gate, event, now, batch);
         results.push(applied.result);
         domainEvents.push(...applied.events);
       }
+      await batch.flush(trx);
       return { result: results, events: domainEvents };
     });
   } catch (error) {
@@ -182,7 +210,9 @@ async function applyBatch(ctx: DomainContext, gate: Gate, events: GateEvent[]): 
     for (const event of events) {
       results.push(
         await commit(ctx, async (trx, now) => {
-          const applied = await applyIn(trx, gate, event, now, await appliedBefore(trx, [event]));
+          const batch = await BatchRecord.of(trx, [event]);
+          const applied = await applyIn(trx, gate, event, now, batch);
+          await batch.flush(trx);
           return { result: applied.result, events: applied.events };
         }).catch((e) => {
           if (isUniqueViolation(e)) return 'duplicate' as const;
@@ -194,10 +224,10 @@ async function applyBatch(ctx: DomainContext, gate: Gate, events: GateEvent[]): 
   }
 }
 
-function dispatch(trx: Trx, gate: Gate, event: GateEvent, now: number): Promise<Outcome> {
+function dispatch(trx: Trx, gate: Gate, event: GateEvent, now: number, batch: BatchRecord): Promise<Outcome> {
   switch (event.type) {
     case 'Started':
-      return onStarted(trx, gate, event, event.credential as Cred, now);
+      return onStarted(trx, gate, event, event.credential as Cred, now, batch);
     case 'Ended':
       return onEnded(trx, gate, event, event.credential as Cred, now);
     case 'EntryAborted':
@@ -229,7 +259,14 @@ function record(gate: Gate, event: GateEvent): Outcome {
   };
 }
 
-async function onStarted(trx: Trx, gate: Gate, event: GateEvent, cred: Cred, now: number): Promise<Outcome> {
+async function onStarted(
+  trx: Trx,
+  gate: Gate,
+  event: GateEvent,
+  cred: Cred,
+  now: number,
+  batch: BatchRecord,
+): Promise<Outcome> {
   if (await findOpenSession(trx, cred)) return { outcome: 'anomaly', anomaly: 'already_inside', events: [] };
   const memberId = await memberIdByCredential(trx, cred.kind, cred.value);
   let candidates = trx
@@ -248,7 +285,9 @@ async function onStarted(trx: Trx, gate: Gate, event: GateEvent, cred: Cred, now
     found[0];
   const opened = await openSession(trx, gate, event, cred, memberId, reservation, now);
   const events = [...opened.events];
-  // An Ended for this car that arrived before its Started (another gate's outbox drained first).
+  // An Ended for this car that arrived before its Started (another gate's outbox drained first),
+  // possibly earlier in this very batch: the rows held back are written first.
+  await batch.flush(trx);
   const early = await trx
     .selectFrom('gate_events')
     .selectAll()

@@ -161,6 +161,32 @@ describe('event ingestion', () => {
     expect(reconciled.outcome).toBe('applied');
   });
 
+  it('reconciles an Ended that comes before its Started in the same batch', async () => {
+    await t.api.member('Same batch', ['31SB311']);
+    const cred = { kind: 'plate' as const, value: '31SB311' };
+    const ended = event('Ended', cred, { at: new Date().toISOString() });
+    const started = event('Started', cred, { at: new Date(Date.now() - 60_000).toISOString() });
+    const ack = await entry.sendEvents({ events: [ended, started] }, started.eventId);
+    expect(ack.eventIds).toEqual([ended.eventId, started.eventId]);
+    const rows = await db()
+      .selectFrom('gate_events')
+      .select(['event_id', 'outcome', 'anomaly'])
+      .where('event_id', 'in', [ended.eventId, started.eventId])
+      .orderBy('occurred_at')
+      .execute();
+    expect(rows).toEqual([
+      { event_id: started.eventId, outcome: 'anomaly', anomaly: 'started_without_reservation' },
+      { event_id: ended.eventId, outcome: 'applied', anomaly: 'ended_before_started_reconciled' },
+    ]);
+    const open = await db()
+      .selectFrom('parking_sessions')
+      .select('id')
+      .where('credential_value', '=', '31SB311')
+      .where('status', '=', 'open')
+      .execute();
+    expect(open).toEqual([]);
+  });
+
   it('opens a session for a Started without a reservation (anomaly) so the car can still leave', async () => {
     await t.api.member('Walk-in', ['40WK400']);
     const started = event('Started', { kind: 'plate', value: '40WK400' });
