@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run bench [-- --quick | --smoke] [--gates 100,1000] [--outbox-events N] [--outbox-kind ended|denied] [--only auth,http,outbox]`: measures, in one run
+ * `npm run bench [-- --quick | --smoke] [--gates 100,1000] [--outbox-events N] [--outbox-kind ended|denied] [--allow-rate N] [--only auth,http,outbox]`: measures, in one run
  * on this machine, the transport's own request/response limit, entry authorization through the real
  * cloud (closed and open loop), the reservation API beside a trivial route, the edge outbox, and the
  * cloud's memory with the gates connected. Prints a table and writes it to results/<date>.md.
@@ -37,12 +37,13 @@ const PLAN = {
     outboxEvents: 100_000,
     httpMs: 10_000,
     openRate: 2000,
-    allowRate: 1000,
+    allowRate: 500,
   },
 }[mode];
 const gateCounts = arg('--gates')?.split(',').map(Number) ?? PLAN.gates;
 const outboxEvents = Number(arg('--outbox-events') ?? PLAN.outboxEvents);
 const outboxKind = (arg('--outbox-kind') ?? 'ended') as OutboxKind;
+const allowRate = Number(arg('--allow-rate') ?? PLAN.allowRate);
 if (outboxKind !== 'ended' && outboxKind !== 'denied') {
   process.stderr.write(`bench: --outbox-kind is ended or denied, not '${outboxKind}'\n`);
   process.exit(2);
@@ -144,22 +145,22 @@ async function main(): Promise<void> {
       // Each request claims a reservation of its own; a request beyond them would be a deny (counted).
       const gates = seeded.slice(0, 100);
       const count = Math.ceil(
-        (PLAN.allowRate * (PLAN.durationMs + Math.min(2000, PLAN.durationMs / 2)) * 1.1) / 1000,
+        (allowRate * (PLAN.durationMs + Math.min(2000, PLAN.durationMs / 2)) * 1.1) / 1000,
       );
       progress(`seeding ${count} members with a reservation each`);
       const plates = await seedReservations(bench, facility, count, (d) =>
         progress(`  ${d} reservations made`),
       );
-      progress(`authorization, allows, open loop at ${PLAN.allowRate}/s, ${gates.length} gates`);
+      progress(`authorization, allows, open loop at ${allowRate}/s, ${gates.length} gates`);
       const allows = await authorizationLoad(bench, gates, 'open', PLAN.durationMs, {
-        rate: PLAN.allowRate,
+        rate: allowRate,
         plates,
       });
       const allowed = allows.decisions['allow:reservation_active'] ?? 0;
       row(
         `Entry authorization via the cloud, allows (${Object.entries(allows.decisions)
           .map(([d, k]) => `${d} ${f(k)}`)
-          .join(', ')}), offered ${f(PLAN.allowRate)}/s`,
+          .join(', ')}), offered ${f(allowRate)}/s`,
         f(gates.length),
         'open',
         f(allows.throughput),

@@ -55,14 +55,14 @@ export async function seedReservations(
   return plates;
 }
 
-export function authorizationLoad(
+export async function authorizationLoad(
   bench: BenchCloud,
   gates: { id: string; password: string }[],
   mode: 'closed' | 'open',
   durationMs: number,
   options: { rate?: number; plates?: string[] } = {},
 ): Promise<LoadResult> {
-  return runLoad({
+  const result = await runLoad({
     url: bench.cloud.mqttUrl,
     gates,
     mode,
@@ -71,4 +71,19 @@ export function authorizationLoad(
     warmupMs: Math.min(2000, durationMs / 2),
     plates: options.plates ?? ['BENCH1'],
   });
+  await settled(bench);
+  return result;
+}
+
+/**
+ * Waits until the cloud has answered everything a saturated load left queued (its decision counters
+ * stand still), so that a backlog does not run into the next measurement.
+ */
+async function settled(bench: BenchCloud): Promise<void> {
+  const decided = () => bench.cloud.counters.get('auth.allow') + bench.cloud.counters.get('auth.deny');
+  let last = -1;
+  while (decided() !== last) {
+    last = decided();
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }

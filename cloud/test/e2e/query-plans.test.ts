@@ -22,8 +22,34 @@ import { ingestGateEvents } from '../../src/domain/ingestion.js';
 import { getMember, registerMember } from '../../src/domain/members.js';
 import { cancel, expireDue, reserve } from '../../src/domain/reservations.js';
 
-/** Tables that grow with traffic. */
-const GROWING = ['parking_sessions', 'gate_events', 'reservations', 'event_log'];
+/** Tables that grow with traffic or with the site: no statement may scan them. */
+const GROWING = [
+  'parking_sessions',
+  'gate_events',
+  'reservations',
+  'event_log',
+  'spaces',
+  'members',
+  'member_credentials',
+  'schedule_spaces',
+  'gates',
+  'facilities',
+];
+
+/**
+ * A search can still visit far too many rows through the wrong index: statements that name one
+ * member must find that member's rows by member (not, say, every held reservation by its hold).
+ */
+const MUST_SEEK: { statement: RegExp; plan: RegExp }[] = [
+  {
+    statement: /from "reservations".*"member_id" = \?/,
+    plan: /reservations USING (COVERING )?INDEX \w+ \(member_id=\?/,
+  },
+  {
+    statement: /from "parking_sessions".* "member_id" = \?/,
+    plan: /parking_sessions USING (COVERING )?INDEX \w+ \(member_id=\?/,
+  },
+];
 
 describe('query plans', () => {
   const dir = mkdtempSync(join(tmpdir(), 'parkinglot-plans-'));
@@ -112,6 +138,8 @@ describe('query plans', () => {
     expect(kept.id).toBeTruthy();
 
     const scans: string[] = [];
+    const misses: string[] = [];
+    const checked = new Set<RegExp>();
     const seen = new Set<string>();
     for (const query of statements) {
       if (!/^\s*(select|update|delete)/i.test(query.sql) || seen.has(query.sql)) continue;
@@ -123,8 +151,16 @@ describe('query plans', () => {
         const scanned = /^SCAN (\w+)/.exec(detail)?.[1];
         if (scanned && GROWING.includes(scanned)) scans.push(`${detail}\n    in: ${query.sql}`);
       }
+      const details = plan.rows.map((r) => r.detail).join(' | ');
+      for (const { statement, plan: wanted } of MUST_SEEK) {
+        if (!statement.test(query.sql)) continue;
+        checked.add(statement);
+        if (!wanted.test(details)) misses.push(`${details}\n    in: ${query.sql}`);
+      }
     }
     expect(seen.size).toBeGreaterThan(20);
     expect(scans).toEqual([]);
+    expect(misses).toEqual([]);
+    expect(checked.size, 'every MUST_SEEK rule met a statement').toBe(MUST_SEEK.length);
   });
 });

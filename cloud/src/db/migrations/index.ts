@@ -4,7 +4,7 @@
  */
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
 import * as m001 from './001-initial.js';
-import * as m002 from './002-open-sessions-by-member.js';
+import * as m002 from './002-member-lookups.js';
 
 export type SqlDialectName = 'sqlite' | 'postgres';
 
@@ -16,7 +16,7 @@ type MigrationModule = { up(db: Kysely<unknown>, ctx: MigrationContext): Promise
 
 const MIGRATIONS: Record<string, MigrationModule> = {
   '001-initial': m001,
-  '002-open-sessions-by-member': m002,
+  '002-member-lookups': m002,
 };
 
 class StaticProvider implements MigrationProvider {
