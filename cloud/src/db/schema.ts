@@ -153,6 +153,8 @@ export interface Database {
  */
 export const OPEN = sql.lit<'open'>('open');
 export const ANOMALY = sql.lit<'anomaly'>('anomaly');
+/** The statuses of a reservation that holds its space and its plate (the partial unique indexes). */
+export const LIVE = [sql.lit<'reserved'>('reserved'), sql.lit<'in_use'>('in_use')];
 
 /** The admission columns of a reservation with no entry in progress. */
 export const NO_ADMISSION = {

@@ -3,7 +3,7 @@
 import { isUniqueViolation } from '@parkinglot/platform/sqlite';
 import { newId } from '@parkinglot/shared';
 import type { Kysely } from 'kysely';
-import { type Database, OPEN } from '../db/schema.js';
+import { type Database, LIVE, OPEN } from '../db/schema.js';
 import { hashSecret, newSecret } from '../util/secrets.js';
 import { iso } from '../util/time.js';
 import type { DomainContext } from './context.js';
@@ -95,7 +95,7 @@ export async function getMember(ctx: DomainContext, memberId: string) {
       .selectFrom('reservations')
       .select(['id', 'space_id', 'facility_id', 'plate', 'status', 'hold_until', 'created_at'])
       .where('member_id', '=', memberId)
-      .where('status', 'in', ['reserved', 'in_use'])
+      .where('status', 'in', LIVE)
       .orderBy('created_at')
       .execute(),
     ctx.db

@@ -10,7 +10,7 @@
 import { isUniqueViolation } from '@parkinglot/platform/sqlite';
 import { newId } from '@parkinglot/shared';
 import type { Transaction } from 'kysely';
-import { type Database, NO_ADMISSION, type Reservation } from '../db/schema.js';
+import { type Database, LIVE, NO_ADMISSION, type Reservation } from '../db/schema.js';
 import { iso } from '../util/time.js';
 import type { DomainContext } from './context.js';
 import { conflict, forbidden, invalid, notFound } from './errors.js';
@@ -62,7 +62,7 @@ export async function reserve(
         .selectFrom('reservations')
         .select('id')
         .where('plate', '=', input.plate)
-        .where('status', 'in', ['reserved', 'in_use'])
+        .where('status', 'in', LIVE)
         .executeTakeFirst();
       if (live)
         throw conflict('plate_has_reservation', `plate ${input.plate} already holds reservation ${live.id}`);

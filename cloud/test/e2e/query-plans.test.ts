@@ -38,12 +38,16 @@ const GROWING = [
 
 /**
  * A search can still visit far too many rows through the wrong index: statements that name one
- * member must find that member's rows by member (not, say, every held reservation by its hold).
+ * member or one plate must find its rows by it (not, say, every held reservation by its status).
  */
 const MUST_SEEK: { statement: RegExp; plan: RegExp }[] = [
   {
     statement: /from "reservations".*"member_id" = \?/,
     plan: /reservations USING (COVERING )?INDEX \w+ \(member_id=\?/,
+  },
+  {
+    statement: /from "reservations" where "plate" = \?/,
+    plan: /reservations USING (COVERING )?INDEX \w+ \(plate=\?/,
   },
   {
     statement: /from "parking_sessions".* "member_id" = \?/,
