@@ -18,7 +18,6 @@ import { openDatabase } from './db/database.js';
 import { AdmissionView } from './domain/admission-view.js';
 import { EventBus } from './domain/bus.js';
 import type { DomainContext } from './domain/context.js';
-import { verifyGateLogin } from './domain/facilities.js';
 import { HoldExpiry } from './domain/hold-expiry.js';
 import { AuthResponder } from './gateway/auth-responder.js';
 import { EventIngestor } from './gateway/event-ingestor.js';
@@ -131,6 +130,11 @@ export async function startCloud(
       admissions,
     };
 
+    const gates = new GateDirectory(database.db);
+    await gates.load();
+    const unfollowGates = gates.follow(bus);
+    closers.push(async () => unfollowGates());
+
     // The cloud's own MQTT identity on the embedded broker: a secret that lives only in this process.
     const service = { username: 'parkinglot-cloud', password: newSecret() };
     let broker: EmbeddedBroker | null = null;
@@ -141,7 +145,7 @@ export async function startCloud(
         if (username === service.username)
           return sameSecret(secret, service.password) ? { role: 'service' as const } : null;
         if (username === 'operator') return sameSecret(secret, token) ? { role: 'operator' as const } : null;
-        return (await verifyGateLogin(database.db, username, secret))
+        return (await gates.verifyLogin(username, secret))
           ? { role: 'gate' as const, gateId: username }
           : null;
       };
@@ -168,7 +172,6 @@ export async function startCloud(
     closers.push(() => mqtt.stop());
 
     const counters = new Counters();
-    const gates = new GateDirectory(database.db);
     const gateway = { ctx, mqtt, gates, counters };
     await new AuthResponder(gateway).start();
     await new EventIngestor(gateway).start();

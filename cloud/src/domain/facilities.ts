@@ -4,7 +4,7 @@ import { isUniqueViolation } from '@parkinglot/platform/sqlite';
 import { newId } from '@parkinglot/shared';
 import type { Kysely } from 'kysely';
 import type { Database, Gate } from '../db/schema.js';
-import { hashSecret, newSecret, secretMatches } from '../util/secrets.js';
+import { hashSecret, newSecret } from '../util/secrets.js';
 import { iso } from '../util/time.js';
 import type { DomainContext } from './context.js';
 import { conflict, notFound } from './errors.js';
@@ -141,14 +141,4 @@ export async function registerGate(
 
 export async function findGate(db: Kysely<Database>, gateId: string): Promise<Gate | undefined> {
   return db.selectFrom('gates').selectAll().where('id', '=', gateId).executeTakeFirst();
-}
-
-/** The broker's login check for gates: the username is the gate id. */
-export async function verifyGateLogin(
-  db: Kysely<Database>,
-  username: string,
-  password: string,
-): Promise<boolean> {
-  const gate = await findGate(db, username);
-  return gate !== undefined && secretMatches(password, gate.secret_hash);
 }
