@@ -187,6 +187,33 @@ describe('event ingestion', () => {
     expect(open).toEqual([]);
   });
 
+  it('closes the session of a car that came in on its plate and leaves on its owner’s tag', async () => {
+    const m = await t.api.member('Tag exit', ['32TG322'], ['0A1B2C3D32']);
+    const r = await t.api.expect(
+      201,
+      'POST',
+      '/api/reservations',
+      { spaceId: site.spaces[3].id, plate: '32TG322' },
+      m.token,
+    );
+    const started = event('Started', { kind: 'plate', value: '32TG322' });
+    await entry.sendEvents(started, started.eventId);
+    const ended = event('Ended', { kind: 'rfid', value: '0A1B2C3D32' });
+    await exit.sendEvents(ended, ended.eventId);
+    const row = await db()
+      .selectFrom('gate_events')
+      .select(['outcome', 'anomaly'])
+      .where('event_id', '=', ended.eventId)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ outcome: 'applied', anomaly: null });
+    const reservation = await db()
+      .selectFrom('reservations')
+      .select('status')
+      .where('id', '=', r.id)
+      .executeTakeFirstOrThrow();
+    expect(reservation.status).toBe('completed');
+  });
+
   it('opens a session for a Started without a reservation (anomaly) so the car can still leave', async () => {
     await t.api.member('Walk-in', ['40WK400']);
     const started = event('Started', { kind: 'plate', value: '40WK400' });

@@ -6,6 +6,12 @@ import { returnsRows } from './statement-kind.js';
 const DEFAULT_CHUNK_SIZE = 100;
 /** Prepared statements kept per connection; the application's queries are a few dozen shapes. */
 const STATEMENT_CACHE_SIZE = 256;
+/**
+ * Statements with more parameters than this are prepared for one use: they are multi-row inserts and
+ * `IN` lists, whose text changes with their size. Kept, they would push the hot statements out of the
+ * cache and hold on to their last (large) bindings.
+ */
+const MAX_CACHED_PARAMETERS = 64;
 
 export class Sqlite3Connection implements DatabaseConnection {
   readonly #db: Database;
@@ -15,6 +21,8 @@ export class Sqlite3Connection implements DatabaseConnection {
    * re-prepares a cached statement by itself after a schema change.
    */
   readonly #statements = new Map<string, Statement>();
+  /** Statements being prepared, so that two queries of one text started together share one. */
+  readonly #preparing = new Map<string, Promise<Statement>>();
 
   constructor(db: Database) {
     this.#db = db;
@@ -23,10 +31,19 @@ export class Sqlite3Connection implements DatabaseConnection {
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
     const { sql } = compiledQuery;
     const params = compiledQuery.parameters.map(toBindable);
-    const statement = await this.#statement(sql);
-    if (returnsRows(compiledQuery)) {
-      return { rows: await allPrepared<R>(statement, params) };
+    if (params.length > MAX_CACHED_PARAMETERS) {
+      const once = await prepare(this.#db, sql);
+      try {
+        return await this.#execute<R>(once, params, returnsRows(compiledQuery));
+      } finally {
+        await finalize(once);
+      }
     }
+    return this.#execute<R>(await this.#statement(sql), params, returnsRows(compiledQuery));
+  }
+
+  async #execute<R>(statement: Statement, params: unknown[], rows: boolean): Promise<QueryResult<R>> {
+    if (rows) return { rows: await allPrepared<R>(statement, params) };
     const { changes, lastID } = await runPrepared(statement, params);
     return {
       rows: [],
@@ -54,8 +71,12 @@ export class Sqlite3Connection implements DatabaseConnection {
       this.#statements.set(sql, cached);
       return cached;
     }
+    const pending = this.#preparing.get(sql);
+    if (pending) return pending;
     // A statement that fails to prepare (a syntax error, a missing table) is not kept.
-    const statement = await prepare(this.#db, sql);
+    const preparing = prepare(this.#db, sql).finally(() => this.#preparing.delete(sql));
+    this.#preparing.set(sql, preparing);
+    const statement = await preparing;
     this.#statements.set(sql, statement);
     if (this.#statements.size > STATEMENT_CACHE_SIZE) {
       const [oldest, evicted] = this.#statements.entries().next().value as [string, Statement];

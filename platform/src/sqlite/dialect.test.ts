@@ -168,6 +168,34 @@ describe('Sqlite3Dialect', () => {
       expect((await sql`select * from nowhere`.execute(db)).rows).toEqual([]);
     });
 
+    it('runs statements with many parameters, which it prepares for one use', async () => {
+      const db = await connect();
+      const plates = Array.from({ length: 150 }, (_, i) => `P${i}`);
+      await db
+        .insertInto('vehicles')
+        .values(plates.map((plate) => ({ plate })))
+        .execute();
+      const rows = await db.selectFrom('vehicles').select('plate').where('plate', 'in', plates).execute();
+      expect(rows).toHaveLength(150);
+      await expect(db.destroy()).resolves.toBeUndefined();
+    });
+
+    it('answers two queries of one text started together in one transaction', async () => {
+      const db = await connect();
+      await db.insertInto('vehicles').values({ plate: 'A1' }).execute();
+      const [a, b] = await db
+        .transaction()
+        .execute((trx) =>
+          Promise.all([
+            trx.selectFrom('vehicles').select('plate').where('owner', 'is', null).execute(),
+            trx.selectFrom('vehicles').select('plate').where('owner', 'is', null).execute(),
+          ]),
+        );
+      expect(a).toEqual([{ plate: 'A1' }]);
+      expect(b).toEqual([{ plate: 'A1' }]);
+      await expect(db.destroy()).resolves.toBeUndefined();
+    });
+
     it('closes with statements cached', async () => {
       const db = await connect();
       await db.selectFrom('vehicles').selectAll().execute();
