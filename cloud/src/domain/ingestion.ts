@@ -22,7 +22,7 @@ import { iso } from '../util/time.js';
 import type { DomainContext } from './context.js';
 import type { NewDomainEvent } from './event-log.js';
 import { memberIdByCredential } from './members.js';
-import { type Cred, closeSession, findOpenSession, openSession } from './sessions.js';
+import { type Cred, closeOpenSession, closeSession, findOpenSession, openSession } from './sessions.js';
 import { commit } from './unit-of-work.js';
 
 type Trx = Transaction<Database>;
@@ -325,9 +325,9 @@ async function onStarted(
 }
 
 async function onEnded(trx: Trx, gate: Gate, event: GateEvent, cred: Cred, now: number): Promise<Outcome> {
-  const session = await findOpenSession(trx, cred, { facilityId: gate.facility_id, viaTagOwner: true });
-  if (!session) return { outcome: 'anomaly', anomaly: 'ended_without_session', events: [] };
-  return { outcome: 'applied', events: await closeSession(trx, session, gate, event, now) };
+  const events = await closeOpenSession(trx, cred, gate, event, now);
+  if (!events) return { outcome: 'anomaly', anomaly: 'ended_without_session', events: [] };
+  return { outcome: 'applied', events };
 }
 
 /**

@@ -24,28 +24,42 @@ export async function findOpenSession(
   options: { facilityId?: string; viaTagOwner?: boolean } = {},
 ): Promise<ParkingSession | undefined> {
   const { facilityId } = options;
-  // Two index lookups rather than one OR: sqlite cannot serve `plate = ? OR (kind, value) = ?` from
-  // the two partial indexes and would scan every open session (~1 ms at 10,000 cars inside).
+  let query = trx.selectFrom('parking_sessions').selectAll().where('id', 'in', openSessionIds(trx, cred));
+  if (facilityId) query = query.where('facility_id', '=', facilityId);
+  const direct = await query.orderBy('started_at').executeTakeFirst();
+  if (direct || cred.kind === 'plate' || !options.viaTagOwner) return direct;
+  return onlyCarOfTagOwner(trx, cred, facilityId);
+}
+
+/**
+ * The ids of the open sessions this credential identifies. Two index lookups rather than one OR:
+ * sqlite cannot serve `plate = ? OR (kind, value) = ?` from the two partial indexes and would scan
+ * every open session (~1 ms at 10,000 cars inside).
+ */
+function openSessionIds(trx: Kysely<Database>, cred: Cred) {
   const byCredential = trx
     .selectFrom('parking_sessions')
     .select('id')
     .where('status', '=', OPEN)
     .where('credential_kind', '=', cred.kind)
     .where('credential_value', '=', cred.value);
-  const ids =
-    cred.kind === 'plate'
-      ? byCredential.unionAll(
-          trx
-            .selectFrom('parking_sessions')
-            .select('id')
-            .where('status', '=', OPEN)
-            .where('plate', '=', cred.value),
-        )
-      : byCredential;
-  let query = trx.selectFrom('parking_sessions').selectAll().where('id', 'in', ids);
-  if (facilityId) query = query.where('facility_id', '=', facilityId);
-  const direct = await query.orderBy('started_at').executeTakeFirst();
-  if (direct || cred.kind === 'plate' || !options.viaTagOwner) return direct;
+  return cred.kind === 'plate'
+    ? byCredential.unionAll(
+        trx
+          .selectFrom('parking_sessions')
+          .select('id')
+          .where('status', '=', OPEN)
+          .where('plate', '=', cred.value),
+      )
+    : byCredential;
+}
+
+/** A tag that opened nothing matches its member's one car inside (two cars: no match). */
+async function onlyCarOfTagOwner(
+  trx: Kysely<Database>,
+  cred: Cred,
+  facilityId: string | undefined,
+): Promise<ParkingSession | undefined> {
   const owner = await memberIdByCredential(trx, 'rfid', cred.value);
   if (!owner) return undefined;
   let mine = trx
@@ -122,6 +136,40 @@ export async function openSession(
   };
 }
 
+/**
+ * Domain rule 6 for an Ended at `gate`: closes the car's open session at that facility, as
+ * `findOpenSession(cred, { facilityId, viaTagOwner: true })` would find it. The common case (the
+ * credential that opened it) is found and closed in one statement. Null: no session to close.
+ */
+export async function closeOpenSession(
+  trx: Trx,
+  cred: Cred,
+  gate: Gate,
+  event: Pick<GateEvent, 'eventId' | 'at'>,
+  now: number,
+): Promise<NewDomainEvent[] | null> {
+  const closed = await trx
+    .updateTable('parking_sessions')
+    .set(closing(gate, event))
+    .where(
+      'id',
+      '=',
+      trx
+        .selectFrom('parking_sessions')
+        .select('id')
+        .where('id', 'in', openSessionIds(trx, cred))
+        .where('facility_id', '=', gate.facility_id)
+        .orderBy('started_at')
+        .limit(1),
+    )
+    .returningAll()
+    .executeTakeFirst();
+  if (closed) return afterClosing(trx, closed, gate, event, now);
+  if (cred.kind === 'plate') return null;
+  const session = await onlyCarOfTagOwner(trx, cred, gate.facility_id);
+  return session ? closeSession(trx, session, gate, event, now) : null;
+}
+
 export async function closeSession(
   trx: Trx,
   session: ParkingSession,
@@ -129,11 +177,27 @@ export async function closeSession(
   event: Pick<GateEvent, 'eventId' | 'at'>,
   now: number,
 ): Promise<NewDomainEvent[]> {
-  await trx
-    .updateTable('parking_sessions')
-    .set({ status: 'closed', exit_gate_id: gate.id, exit_event_id: event.eventId, ended_at: event.at })
-    .where('id', '=', session.id)
-    .execute();
+  await trx.updateTable('parking_sessions').set(closing(gate, event)).where('id', '=', session.id).execute();
+  return afterClosing(trx, session, gate, event, now);
+}
+
+function closing(gate: Gate, event: Pick<GateEvent, 'eventId' | 'at'>) {
+  return {
+    status: 'closed' as const,
+    exit_gate_id: gate.id,
+    exit_event_id: event.eventId,
+    ended_at: event.at,
+  };
+}
+
+/** What follows a closed session: its reservation completed, its space free, and ParkingEnded. */
+async function afterClosing(
+  trx: Trx,
+  session: ParkingSession,
+  gate: Gate,
+  event: Pick<GateEvent, 'eventId' | 'at'>,
+  now: number,
+): Promise<NewDomainEvent[]> {
   if (session.reservation_id) {
     await trx
       .updateTable('reservations')
