@@ -41,6 +41,21 @@ describe('reservation hold expiry (domain rule 7)', () => {
         .executeTakeFirstOrThrow()
     ).status;
 
+  /** Asks at the entry gate, now, for the member's plate. */
+  async function askToEnter(gateId: string, requestId: string) {
+    const gateRow = await env.ctx.db
+      .selectFrom('gates')
+      .selectAll()
+      .where('id', '=', gateId)
+      .executeTakeFirst();
+    const payload = JSON.stringify({
+      requestId,
+      credential: { kind: 'plate', value: '12가3456' },
+      at: new Date().toISOString(),
+    });
+    return decideEntry(env.ctx, { lookupGate: async () => gateRow, gateId, payload });
+  }
+
   it('expires an unused reservation after the hold, on the sweeper interval, and frees the space', async () => {
     const { space, reservation } = await setup();
     const expiry = new HoldExpiry(env.ctx, 10_000);
@@ -72,36 +87,14 @@ describe('reservation hold expiry (domain rule 7)', () => {
   it('denies entry on a hold that has run out even before the sweeper ran', async () => {
     const { gate } = await setup();
     await vi.advanceTimersByTimeAsync(16 * 60_000);
-    const gateRow = await env.ctx.db
-      .selectFrom('gates')
-      .selectAll()
-      .where('id', '=', gate.id)
-      .executeTakeFirst();
-    const payload = JSON.stringify({
-      requestId: 'r1',
-      credential: { kind: 'plate', value: '12가3456' },
-      at: new Date().toISOString(),
-    });
-    const answer = await decideEntry(env.ctx, { lookupGate: async () => gateRow, gateId: gate.id, payload });
+    const answer = await askToEnter(gate.id, 'r1');
     expect(answer).toMatchObject({ decision: 'deny', reason: 'no_reservation' });
   });
 
   it('keeps a reservation whose car was just allowed in until its admission window closes', async () => {
     const { gate, reservation } = await setup();
     await vi.advanceTimersByTimeAsync(14 * 60_000 + 50_000);
-    const gateRow = await env.ctx.db
-      .selectFrom('gates')
-      .selectAll()
-      .where('id', '=', gate.id)
-      .executeTakeFirst();
-    const payload = JSON.stringify({
-      requestId: 'r2',
-      credential: { kind: 'plate', value: '12가3456' },
-      at: new Date().toISOString(),
-    });
-    expect(
-      (await decideEntry(env.ctx, { lookupGate: async () => gateRow, gateId: gate.id, payload })).decision,
-    ).toBe('allow');
+    expect((await askToEnter(gate.id, 'r2')).decision).toBe('allow');
     const expiry = new HoldExpiry(env.ctx, 10_000);
     await vi.advanceTimersByTimeAsync(30_000);
     expect(await expiry.sweep()).toBe(0);

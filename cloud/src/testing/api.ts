@@ -52,6 +52,11 @@ export class Api {
     return this.expect(201, 'POST', '/api/members', { name, plates, rfidTags });
   }
 
+  /** Reserves a space as the member holding `token`; expects 201 and returns the reservation. */
+  async reserve(token: string, spaceId: string, plate: string) {
+    return this.expect(201, 'POST', '/api/reservations', { spaceId, plate }, token);
+  }
+
   async expect<T = any>(
     status: number,
     method: string,

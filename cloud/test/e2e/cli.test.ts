@@ -21,13 +21,7 @@ describe('parkinglot cloud CLI', () => {
     t = await startTestCloud();
     const site = await t.api.seedFacility(['C-1', 'C-2']);
     const m = await t.api.member('Cli', ['CL1']);
-    await t.api.expect(
-      201,
-      'POST',
-      '/api/reservations',
-      { spaceId: site.spaces[1].id, plate: 'CL1' },
-      m.token,
-    );
+    await t.api.reserve(m.token, site.spaces[1].id, 'CL1');
     await t.cloud.projector.catchUp();
     before = await t.cloud.ctx.db.selectFrom('schedule_spaces').selectAll().orderBy('space_id').execute();
     await t.cloud.stop();

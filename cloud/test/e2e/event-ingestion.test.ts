@@ -20,13 +20,7 @@ describe('event ingestion', () => {
   const db = () => t.cloud.ctx.db;
   const reserveFor = async (name: string, plate: string, spaceIndex: number) => {
     const m = await t.api.member(name, [plate]);
-    const r = await t.api.expect(
-      201,
-      'POST',
-      '/api/reservations',
-      { spaceId: site.spaces[spaceIndex].id, plate },
-      m.token,
-    );
+    const r = await t.api.reserve(m.token, site.spaces[spaceIndex].id, plate);
     return { member: m, reservation: r };
   };
 
@@ -189,13 +183,7 @@ describe('event ingestion', () => {
 
   it('closes the session of a car that came in on its plate and leaves on its owner’s tag', async () => {
     const m = await t.api.member('Tag exit', ['32TG322'], ['0A1B2C3D32']);
-    const r = await t.api.expect(
-      201,
-      'POST',
-      '/api/reservations',
-      { spaceId: site.spaces[3].id, plate: '32TG322' },
-      m.token,
-    );
+    const r = await t.api.reserve(m.token, site.spaces[3].id, '32TG322');
     const started = event('Started', { kind: 'plate', value: '32TG322' });
     await entry.sendEvents(started, started.eventId);
     const ended = event('Ended', { kind: 'rfid', value: '0A1B2C3D32' });

@@ -30,13 +30,7 @@ describe('cloud end to end', () => {
   it('admits a member with a reservation and lets the car out (Korean plate, end to end)', async () => {
     const member = await t.api.member('Kim Minji', ['12가 3456']);
     const space = site.spaces[0];
-    const reservation = await t.api.expect(
-      201,
-      'POST',
-      '/api/reservations',
-      { spaceId: space.id, plate: '12가-3456' },
-      member.token,
-    );
+    const reservation = await t.api.reserve(member.token, space.id, '12가-3456');
     expect(reservation).toMatchObject({ status: 'reserved', plate: '12가3456', spaceId: space.id });
 
     const allow = await entry.authorize({ kind: 'plate', value: '12가3456' });
@@ -83,34 +77,16 @@ describe('cloud end to end', () => {
       label: 'H-1',
       floor: 0,
     });
-    await t.api.expect(
-      201,
-      'POST',
-      '/api/reservations',
-      { spaceId: otherSpace.id, plate: '22BB222' },
-      elsewhere.token,
-    );
+    await t.api.reserve(elsewhere.token, otherSpace.id, '22BB222');
 
     // already_inside: reserved, admitted, Started.
-    const r1 = await t.api.expect(
-      201,
-      'POST',
-      '/api/reservations',
-      { spaceId: site.spaces[1].id, plate: '11AA111' },
-      inside.token,
-    );
+    const r1 = await t.api.reserve(inside.token, site.spaces[1].id, '11AA111');
     expect((await entry.authorize({ kind: 'rfid', value: '0a1b2c3d4e' })).decision).toBe('allow');
     const s1 = event('Started', { kind: 'rfid', value: '0A1B2C3D4E' }, { reservationId: r1.id });
     await entry.sendEvents(s1, s1.eventId);
 
     // admission_pending: allowed once, no Started yet.
-    await t.api.expect(
-      201,
-      'POST',
-      '/api/reservations',
-      { spaceId: site.spaces[2].id, plate: '33CC333' },
-      pending.token,
-    );
+    await t.api.reserve(pending.token, site.spaces[2].id, '33CC333');
     expect((await entry.authorize({ kind: 'plate', value: '33CC333' })).decision).toBe('allow');
 
     const cases: [TestGate, unknown, string][] = [

@@ -53,13 +53,7 @@ describe('HTTP errors', () => {
   });
 
   it('403 when a member acts on what is not theirs or on operator calls', async () => {
-    const r = await t.api.expect(
-      201,
-      'POST',
-      '/api/reservations',
-      { spaceId: site.spaces[0].id, plate: 'AL1CE' },
-      alice.token,
-    );
+    const r = await t.api.reserve(alice.token, site.spaces[0].id, 'AL1CE');
     expect((await t.api.call('POST', `/api/reservations/${r.id}/cancel`, { token: bob.token })).status).toBe(
       403,
     );
@@ -109,13 +103,7 @@ describe('HTTP errors', () => {
     expect(label).toMatchObject({ status: 409, body: { error: 'space_label_taken' } });
     const plate = await t.api.call('POST', '/api/members', { body: { name: 'Copy', plates: ['al-1ce'] } });
     expect(plate).toMatchObject({ status: 409, body: { error: 'credential_taken' } });
-    const r = await t.api.expect(
-      201,
-      'POST',
-      '/api/reservations',
-      { spaceId: site.spaces[1].id, plate: 'B0B' },
-      bob.token,
-    );
+    const r = await t.api.reserve(bob.token, site.spaces[1].id, 'B0B');
     await t.api.expect(200, 'POST', `/api/reservations/${r.id}/cancel`, undefined, bob.token);
     const again = await t.api.call('POST', `/api/reservations/${r.id}/cancel`, { token: bob.token });
     expect(again).toMatchObject({ status: 409, body: { error: 'not_cancellable' } });

@@ -28,13 +28,7 @@ describe('schedule projection', () => {
   it('keeps the write side working while stopped and catches up when restarted', async () => {
     const a = await t.api.member('A', ['PA1']);
     const b = await t.api.member('B', ['PB2']);
-    const ra = await t.api.expect(
-      201,
-      'POST',
-      '/api/reservations',
-      { spaceId: site.spaces[0].id, plate: 'PA1' },
-      a.token,
-    );
+    const ra = await t.api.reserve(a.token, site.spaces[0].id, 'PA1');
     await entry.authorize({ kind: 'plate', value: 'PA1' });
     const s = event('Started', { kind: 'plate', value: 'PA1' }, { reservationId: ra.id });
     await entry.sendEvents(s, s.eventId);
@@ -43,21 +37,9 @@ describe('schedule projection', () => {
 
     await t.cloud.projector.stop();
     expect(t.cloud.projector.running).toBe(false);
-    const rb = await t.api.expect(
-      201,
-      'POST',
-      '/api/reservations',
-      { spaceId: site.spaces[1].id, plate: 'PB2' },
-      b.token,
-    );
+    const rb = await t.api.reserve(b.token, site.spaces[1].id, 'PB2');
     await t.api.expect(200, 'POST', `/api/reservations/${rb.id}/cancel`, undefined, b.token);
-    await t.api.expect(
-      201,
-      'POST',
-      '/api/reservations',
-      { spaceId: site.spaces[2].id, plate: 'PB2' },
-      b.token,
-    );
+    await t.api.reserve(b.token, site.spaces[2].id, 'PB2');
     const e = event('Ended', { kind: 'plate', value: 'PA1' });
     expect((await exit.sendEvents(e, e.eventId)).eventIds).toEqual([e.eventId]);
 
@@ -99,13 +81,7 @@ describe('schedule projection', () => {
     client.on('message', (_topic, payload) => seen.push(JSON.parse(payload.toString()).seq));
     await client.subscribeAsync('parking/events/#', { qos: 1 });
     const m = await t.api.member('Watcher', ['WT1']);
-    await t.api.expect(
-      201,
-      'POST',
-      '/api/reservations',
-      { spaceId: site.spaces[1].id, plate: 'WT1' },
-      m.token,
-    );
+    await t.api.reserve(m.token, site.spaces[1].id, 'WT1');
     await t.cloud.publisher.flush();
     await expect.poll(() => seen.length, { timeout: 5000 }).toBeGreaterThanOrEqual(2);
     expect([...seen].sort((x, y) => x - y)).toEqual(seen);

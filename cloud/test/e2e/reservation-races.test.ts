@@ -56,13 +56,7 @@ describe('first come, first served', () => {
     const busy = new Set(free.map((r) => r.member_id));
     const idle = members.filter((m) => !busy.has(m.id));
     const first = idle[0] ?? owner;
-    const reservation = await t.api.expect(
-      201,
-      'POST',
-      '/api/reservations',
-      { spaceId: space.id, plate: first.plates[0] },
-      first.token,
-    );
+    const reservation = await t.api.reserve(first.token, space.id, first.plates[0]!);
     const racers = idle.slice(1, 101);
     const [cancel, ...reserves] = await Promise.all([
       t.api.call('POST', `/api/reservations/${reservation.id}/cancel`, { token: first.token }),
@@ -98,13 +92,7 @@ describe('first come, first served', () => {
       ).map((r) => r.member_id),
     );
     const m = members.find((x) => !busy.has(x.id))!;
-    const reservation = await t.api.expect(
-      201,
-      'POST',
-      '/api/reservations',
-      { spaceId: space.id, plate: m.plates[0] },
-      m.token,
-    );
+    const reservation = await t.api.reserve(m.token, space.id, m.plates[0]!);
     const results = await Promise.all(
       Array.from({ length: 20 }, () =>
         t.api.call('POST', `/api/reservations/${reservation.id}/cancel`, { token: m.token }),

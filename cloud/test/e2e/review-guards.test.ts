@@ -34,20 +34,8 @@ describe('authorization and ingestion guards', () => {
 
   it('lets one plate in once even when its member holds two reservations and two gates ask at once', async () => {
     const m = await t.api.member('Two cars', ['TW01', 'TW02']);
-    await t.api.expect(
-      201,
-      'POST',
-      '/api/reservations',
-      { spaceId: site.spaces[0].id, plate: 'TW01' },
-      m.token,
-    );
-    await t.api.expect(
-      201,
-      'POST',
-      '/api/reservations',
-      { spaceId: site.spaces[1].id, plate: 'TW02' },
-      m.token,
-    );
+    await t.api.reserve(m.token, site.spaces[0].id, 'TW01');
+    await t.api.reserve(m.token, site.spaces[1].id, 'TW02');
     const answers = await Promise.all([
       entry.authorize({ kind: 'plate', value: 'TW01' }),
       entry2.authorize({ kind: 'plate', value: 'TW01' }),
@@ -60,13 +48,7 @@ describe('authorization and ingestion guards', () => {
 
   it('refuses to cancel a reservation whose car is being let in (409 admission_pending)', async () => {
     const m = await t.api.member('Entering', ['EN01']);
-    const r = await t.api.expect(
-      201,
-      'POST',
-      '/api/reservations',
-      { spaceId: site.spaces[2].id, plate: 'EN01' },
-      m.token,
-    );
+    const r = await t.api.reserve(m.token, site.spaces[2].id, 'EN01');
     expect((await entry.authorize({ kind: 'plate', value: 'EN01' })).decision).toBe('allow');
     const res = await t.api.call('POST', `/api/reservations/${r.id}/cancel`, { token: m.token });
     expect(res).toMatchObject({ status: 409, body: { error: 'admission_pending' } });
@@ -82,13 +64,7 @@ describe('authorization and ingestion guards', () => {
 
   it('releases an allow the gate never saw when it reports EntryAborted with the requestId', async () => {
     const m = await t.api.member('Late answer', ['LA01']);
-    await t.api.expect(
-      201,
-      'POST',
-      '/api/reservations',
-      { spaceId: site.spaces[3].id, plate: 'LA01' },
-      m.token,
-    );
+    await t.api.reserve(m.token, site.spaces[3].id, 'LA01');
     const allow = await entry.authorize({ kind: 'plate', value: 'LA01' });
     expect(allow.decision).toBe('allow');
     expect((await entry.authorize({ kind: 'plate', value: 'LA01' })).reason).toBe('admission_pending');
@@ -100,13 +76,7 @@ describe('authorization and ingestion guards', () => {
 
   it('reconciles an early Ended with a Started whose time has another offset', async () => {
     const m = await t.api.member('Offsets', ['OF01']);
-    const r = await t.api.expect(
-      201,
-      'POST',
-      '/api/reservations',
-      { spaceId: site.spaces[4].id, plate: 'OF01' },
-      m.token,
-    );
+    const r = await t.api.reserve(m.token, site.spaces[4].id, 'OF01');
     const ended = event('Ended', { kind: 'plate', value: 'OF01' }, { at: '2026-11-23T23:30:00.000Z' });
     await exit.sendEvents(ended, ended.eventId);
     // 08:00 in +09:00 is 23:00 UTC: before the Ended, although later as text.
@@ -175,13 +145,7 @@ describe('authorization and ingestion guards', () => {
     expect((await entry.authorize({ kind: 'plate', value: 'NEW001' })).reason).toBe('unknown_credential');
     const m = await t.api.member('Just joined', ['NEW001']);
     expect((await entry.authorize({ kind: 'plate', value: 'NEW001' })).reason).toBe('no_reservation');
-    await t.api.expect(
-      201,
-      'POST',
-      '/api/reservations',
-      { spaceId: site.spaces[5].id, plate: 'NEW001' },
-      m.token,
-    );
+    await t.api.reserve(m.token, site.spaces[5].id, 'NEW001');
     expect((await entry.authorize({ kind: 'plate', value: 'NEW001' })).decision).toBe('allow');
   });
 });
