@@ -10,6 +10,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { startBenchCloud } from './lib/cloud.js';
 import type { LatencySummary } from './lib/histogram.js';
+import { warmupFor } from './load/run-load.js';
 import { authorizationLoad, seedGates, seedReservations } from './suites/authorization.js';
 import { echoLimit } from './suites/echo.js';
 import { httpBench } from './suites/http.js';
@@ -144,9 +145,7 @@ async function main(): Promise<void> {
     if (runs('auth')) {
       // Each request claims a reservation of its own; a request beyond them would be a deny (counted).
       const gates = seeded.slice(0, 100);
-      const count = Math.ceil(
-        (allowRate * (PLAN.durationMs + Math.min(2000, PLAN.durationMs / 2)) * 1.1) / 1000,
-      );
+      const count = Math.ceil((allowRate * (PLAN.durationMs + warmupFor(PLAN.durationMs)) * 1.1) / 1000);
       progress(`seeding ${count} members with a reservation each`);
       const plates = await seedReservations(bench, facility, count, (d) =>
         progress(`  ${d} reservations made`),
@@ -173,30 +172,21 @@ async function main(): Promise<void> {
     if (runs('http')) {
       progress(`reservation API, ${PLAN.httpMs} ms per case`);
       const http = await httpBench(bench, 16, PLAN.httpMs);
-      row(
-        'HTTP GET /healthz (the framework, same server)',
-        '16 clients',
-        'closed',
-        f(http.baseline.perSecond),
-        lat(http.baseline.latency),
-        '1.00',
-      );
-      row(
-        'HTTP reserve + cancel (one op = both)',
-        '16 clients',
-        'closed',
-        f(http.reserveCancel.perSecond),
-        lat(http.reserveCancel.latency),
-        f(http.reserveCancel.perSecond / http.baseline.perSecond, 2),
-      );
-      row(
-        'HTTP GET /api/schedule',
-        '16 clients',
-        'closed',
-        f(http.schedule.perSecond),
-        lat(http.schedule.latency),
-        f(http.schedule.perSecond / http.baseline.perSecond, 2),
-      );
+      const cases = [
+        ['HTTP GET /healthz (the framework, same server)', http.baseline],
+        ['HTTP reserve + cancel (one op = both)', http.reserveCancel],
+        ['HTTP GET /api/schedule', http.schedule],
+      ] as const;
+      for (const [label, result] of cases) {
+        row(
+          label,
+          '16 clients',
+          'closed',
+          f(result.perSecond),
+          lat(result.latency),
+          f(result.perSecond / http.baseline.perSecond, 2),
+        );
+      }
     }
     if (runs('outbox')) {
       progress(`edge outbox: ${outboxEvents} ${outboxKind} events`);

@@ -78,7 +78,10 @@ export const gateEventSchema = z
   });
 export type GateEvent = z.infer<typeof gateEventSchema>;
 
-/** `events` carries one event, or a batch `{events:[…]}` of at most MAX_EVENT_BATCH drained from an outbox. */
+/**
+ * The answer on `events/ack`. (`events` itself carries one event, or a batch `{events:[…]}` of at
+ * most MAX_EVENT_BATCH drained from an outbox.)
+ */
 export const eventsAckSchema = z.object({
   eventIds: z.array(id),
   /** Events the cloud will never apply (they do not validate): the edge moves them aside. */

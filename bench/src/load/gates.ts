@@ -5,8 +5,9 @@
  * spread over the gates, whatever the answers do). Prints one JSON line with the results.
  */
 import type { Socket } from 'node:net';
+import { topics } from '@parkinglot/shared';
 import mqtt, { type MqttClient } from 'mqtt';
-import { Latency } from '../lib/histogram.js';
+import { Latency, type LatencySummary } from '../lib/histogram.js';
 import { serveChild } from './child.js';
 
 export interface LoadSpec {
@@ -27,7 +28,7 @@ export interface LoadResult {
   sent: number;
   answered: number;
   throughput: number;
-  latency: ReturnType<Latency['summary']>;
+  latency: LatencySummary;
   decisions: Record<string, number>;
 }
 
@@ -47,7 +48,7 @@ async function connect(url: string, gate: { id: string; password: string }): Pro
     });
     client.once('error', reject);
   });
-  await client.subscribeAsync(`parking/gates/${gate.id}/auth/response`, { qos: 1 });
+  await client.subscribeAsync(topics.authResponse(gate.id), { qos: 1 });
   return client;
 }
 
@@ -69,13 +70,15 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   let running = true;
   let seq = 0;
 
-  /** `at`: when the request was due; in the open loop that is its place in the schedule, not when it left. */
-  const ask = (client: MqttClient, gateId: string, at = performance.now()) => {
+  // In the open loop a request is due at its place in the schedule, not when it leaves.
+  const requestTopics = spec.gates.map((g) => topics.authRequest(g.id));
+  /** Gate i asks; `at` is when the request was due. */
+  const ask = (i: number, at = performance.now()) => {
     const requestId = `r${++seq}`;
     pending.set(requestId, { at, measured: measuring });
     if (measuring) sent += 1;
-    client.publish(
-      `parking/gates/${gateId}/auth/request`,
+    clients[i]!.publish(
+      requestTopics[i]!,
       JSON.stringify({
         requestId,
         credential: { kind: 'plate', value: spec.plates[seq % spec.plates.length] },
@@ -85,7 +88,6 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
     );
   };
   clients.forEach((client, i) => {
-    const gateId = spec.gates[i]!.id;
     client.on('message', (_topic, payload) => {
       const answer = JSON.parse(payload.toString()) as {
         requestId: string;
@@ -102,13 +104,13 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
         decisions[`${answer.decision}:${answer.reason}`] =
           (decisions[`${answer.decision}:${answer.reason}`] ?? 0) + 1;
       }
-      if (spec.mode === 'closed' && running) ask(client, gateId);
+      if (spec.mode === 'closed' && running) ask(i);
     });
   });
 
   let ticker: NodeJS.Timeout | null = null;
   if (spec.mode === 'closed') {
-    for (const [i, client] of clients.entries()) ask(client, spec.gates[i]!.id);
+    for (let i = 0; i < clients.length; i++) ask(i);
   } else {
     // Open loop: requests leave on a schedule, never held back by slow answers. Each tick sends
     // every request due by now (a late tick catches up), and a request's latency counts from when it
@@ -120,7 +122,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
       const now = performance.now();
       while (start + (due * 1000) / rate <= now) {
         const i = due % clients.length;
-        ask(clients[i]!, spec.gates[i]!.id, start + (due * 1000) / rate);
+        ask(i, start + (due * 1000) / rate);
         due += 1;
       }
     }, 2);

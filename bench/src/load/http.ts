@@ -5,7 +5,7 @@
  * schedule reads. Prints one JSON line with a result per case.
  */
 import { Agent, request } from 'undici';
-import { Latency } from '../lib/histogram.js';
+import { Latency, type LatencySummary } from '../lib/histogram.js';
 import { serveChild } from './child.js';
 
 export type HttpCase = 'healthz' | 'reserveCancel' | 'schedule';
@@ -23,7 +23,7 @@ export interface HttpSpec {
 export interface HttpCaseResult {
   ops: number;
   perSecond: number;
-  latency: ReturnType<Latency['summary']>;
+  latency: LatencySummary;
   errors: number;
   firstError?: string;
 }

@@ -10,7 +10,7 @@
 import { registerGate } from '@parkinglot/cloud';
 import type { BenchCloud } from '../lib/cloud.js';
 import type { LoadResult } from '../load/gates.js';
-import { runLoad } from '../load/run-load.js';
+import { runLoad, warmupFor } from '../load/run-load.js';
 
 export async function seedGates(
   bench: BenchCloud,
@@ -68,7 +68,7 @@ export async function authorizationLoad(
     mode,
     ...(options.rate ? { rate: options.rate } : {}),
     durationMs,
-    warmupMs: Math.min(2000, durationMs / 2),
+    warmupMs: warmupFor(durationMs),
     plates: options.plates ?? ['BENCH1'],
   });
   await settled(bench);

@@ -5,8 +5,9 @@
 import { startEmbeddedBroker } from '@parkinglot/cloud';
 import { createLogger } from '@parkinglot/platform/log';
 import { MqttConnection } from '@parkinglot/platform/mqtt';
+import { parseGateTopic, topics } from '@parkinglot/shared';
 import type { LoadResult } from '../load/gates.js';
-import { runLoad } from '../load/run-load.js';
+import { runLoad, warmupFor } from '../load/run-load.js';
 
 export async function echoLimit(gates: number, durationMs: number): Promise<LoadResult> {
   const log = createLogger('bench-echo', 'error');
@@ -24,11 +25,12 @@ export async function echoLimit(gates: number, durationMs: number): Promise<Load
     clientId: 'responder',
     log,
   });
-  await responder.subscribe('parking/gates/+/auth/request', (topic, payload) => {
+  await responder.subscribe(topics.allAuthRequests, (topic, payload) => {
     const { requestId } = JSON.parse(payload.toString()) as { requestId: string };
-    const gateId = topic.split('/')[2];
+    const gate = parseGateTopic(topic);
+    if (!gate) return;
     responder.publishNoWait(
-      `parking/gates/${gateId}/auth/response`,
+      topics.authResponse(gate.gateId),
       JSON.stringify({ requestId, decision: 'deny', reason: 'no_reservation' }),
       { qos: 1 },
     );
@@ -40,7 +42,7 @@ export async function echoLimit(gates: number, durationMs: number): Promise<Load
       gates: Array.from({ length: gates }, (_, i) => ({ id: `gate_echo${i}`, password: 'x' })),
       mode: 'closed',
       durationMs,
-      warmupMs: Math.min(2000, durationMs / 2),
+      warmupMs: warmupFor(durationMs),
       plates: ['BENCH1'],
     });
   } finally {

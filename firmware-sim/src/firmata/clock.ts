@@ -1,12 +1,7 @@
-/**
- * Time as a dependency of the emulated hardware, so tests can drive it with vi.useFakeTimers().
- * The system clock reads the globals at call time: fake timers installed after construction apply.
- */
-export interface SimClock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+import type { Clock } from '@parkinglot/platform/time';
+
+/** Time as a dependency of the emulated hardware (the platform's clock: tests fake it). */
+export type SimClock = Pick<Clock, 'now' | 'setTimeout' | 'clearTimeout'>;
 
 export { systemClock } from '@parkinglot/platform/time';
 

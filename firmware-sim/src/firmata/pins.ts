@@ -2,7 +2,7 @@
  * The emulated board's pin table: which modes each pin supports (what CAPABILITY_RESPONSE and
  * ANALOG_MAPPING_RESPONSE describe), and each pin's current mode, state and simulated input level.
  */
-import { PinMode } from './protocol.js';
+import { NONE, PinMode } from './protocol.js';
 
 export interface BoardLayout {
   /** Total pins, digital numbering (an Uno: 20, D0–D13 then A0–A5 as D14–D19). */
@@ -80,10 +80,10 @@ export function isDigitalInput(pin: Pin): boolean {
 
 /** CAPABILITY_RESPONSE payload: per pin, mode/resolution pairs then the 0x7F separator. */
 export function capabilityPayload(pins: readonly Pin[]): number[] {
-  return pins.flatMap((pin) => [...pin.modes.flatMap((mode) => [mode, RESOLUTION[mode]]), 0x7f]);
+  return pins.flatMap((pin) => [...pin.modes.flatMap((mode) => [mode, RESOLUTION[mode]]), NONE]);
 }
 
 /** ANALOG_MAPPING_RESPONSE payload: per pin, its analog channel or 0x7F. */
 export function analogMappingPayload(pins: readonly Pin[]): number[] {
-  return pins.map((pin) => pin.channel ?? 0x7f);
+  return pins.map((pin) => pin.channel ?? NONE);
 }

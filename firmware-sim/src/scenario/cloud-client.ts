@@ -3,6 +3,7 @@
  * its domain events on `parking/events/#` as an integrator would subscribe to them.
  */
 import type { Socket } from 'node:net';
+import { topics } from '@parkinglot/shared';
 import mqtt, { type MqttClient } from 'mqtt';
 
 export interface DomainEventMessage {
@@ -65,7 +66,7 @@ export class CloudClient {
     const subscribed = new Promise<void>((resolve) => {
       client.on('connect', () => {
         (client.stream as Socket).setNoDelay?.(true);
-        client.subscribe('parking/events/#', { qos: 1 }, () => {
+        client.subscribe(topics.allDomainEvents, { qos: 1 }, () => {
           void this.catchUp().finally(resolve);
         });
       });
@@ -114,13 +115,13 @@ export class CloudClient {
 
   /** The gate's retained availability says `online` (its agent is connected). */
   gateOnline(gateId: string, timeoutMs: number): Promise<void> {
-    return this.waitForMessage(`parking/gates/${gateId}/availability`, (p) => p === 'online', timeoutMs);
+    return this.waitForMessage(topics.availability(gateId), (p) => p === 'online', timeoutMs);
   }
 
   /** The gate's retained state reports an empty outbox: everything it recorded was acked. */
   gateOutboxEmpty(gateId: string, timeoutMs: number): Promise<void> {
     return this.waitForMessage(
-      `parking/gates/${gateId}/state`,
+      topics.state(gateId),
       (p) => (JSON.parse(p) as { outboxDepth?: number }).outboxDepth === 0,
       timeoutMs,
     );

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 export { freePort } from '@parkinglot/platform/net';
 
-export const REPO_ROOT = join(import.meta.dirname, '..', '..', '..');
+const REPO_ROOT = join(import.meta.dirname, '..', '..', '..');
 
 export interface Proc {
   readonly child: ChildProcess;

@@ -114,12 +114,7 @@ export async function runScenario(
     } finally {
       result.done();
     }
-    const problem = outcome.problem;
     results.set(car, check(outcome));
-    if (problem) {
-      outcome.ok = false;
-      outcome.problem = problem;
-    }
     report(describe(outcome));
     const followed = follower ? results.get(follower) : undefined;
     if (followed) report(describe(followed));
@@ -199,11 +194,12 @@ export function checkEventCounts(cloud: CloudClient, cast: CarPlan[]): string[] 
     .map(([name, want, got]) => `${name}: expected ${want}, saw ${got}`);
 }
 
+/** Judges the outcome against the car's expectation; a problem already found stands and fails it. */
 function check(outcome: CarOutcome): CarOutcome {
   const want = outcome.car.expect;
   const matches = outcome.entry === want.entry && (want.entry !== 'denied' || outcome.reason === want.reason);
-  outcome.ok = matches;
-  if (!matches) {
+  outcome.ok = matches && !outcome.problem;
+  if (!matches && !outcome.problem) {
     const wanted = want.entry === 'denied' ? `denied (${want.reason})` : want.entry;
     const got = outcome.entry === 'denied' ? `denied (${outcome.reason})` : outcome.entry;
     outcome.problem = `expected ${wanted}, got ${got}`;
