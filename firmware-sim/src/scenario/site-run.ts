@@ -35,14 +35,12 @@ export interface SiteOptions {
   log?: (line: string) => void;
 }
 
-const RELAY_PIN = 8;
-
 function hardware(devices: GateDevices): GateHardware {
   return {
     device: devices.board.device,
     barrier: devices.board.barrier,
     loops: devices.board.loops,
-    relayPin: RELAY_PIN,
+    relayPin: devices.board.pins.relay,
     readPlate: (plate) => devices.camera.camera.read(plate),
     presentTag: (tag) => devices.rfid.emulator.present(tag),
   };
@@ -54,7 +52,6 @@ function agentConfig(
   mqttUrl: string,
   devices: GateDevices,
   dataDir: string,
-  armTravelMs: number,
 ) {
   const dir = join(dataDir, `edge-${direction}`);
   mkdirSync(dir, { recursive: true });
@@ -63,13 +60,8 @@ function agentConfig(
     direction,
     mqtt: { url: mqttUrl, password: gate.password, reconnectPeriodMs: 250 },
     dataDir: dir,
-    plateReader: { path: devices.camera.path },
-    rfidReader: { path: devices.rfid.path },
-    board: {
-      path: devices.board.path,
-      barrier: { relayPin: RELAY_PIN, limitSwitchPin: 7, openTimeMs: armTravelMs, closeTimeMs: armTravelMs },
-      loops: { arrival: { pin: 2 }, passage: { pin: 3 } },
-    },
+    // The readers' and the board's addresses, pins and arm timing, as the emulated devices have them.
+    ...devices.addresses.edgeConfig,
     outbox: { ackTimeoutMs: 2000, retryMs: 250 },
     logLevel: 'warn',
   };
@@ -118,10 +110,8 @@ export async function startSite(options: SiteOptions): Promise<SiteRun> {
     log(
       'emulated gate hardware (Firmata board, ANPR camera, RDM6300 reader) listening; starting edge agents',
     );
-    procs.push(
-      await startEdgeProcess(agentConfig(site.entry, 'entry', mqttUrl, entryDevices, dataDir, travel)),
-    );
-    procs.push(await startEdgeProcess(agentConfig(site.exit, 'exit', mqttUrl, exitDevices, dataDir, travel)));
+    procs.push(await startEdgeProcess(agentConfig(site.entry, 'entry', mqttUrl, entryDevices, dataDir)));
+    procs.push(await startEdgeProcess(agentConfig(site.exit, 'exit', mqttUrl, exitDevices, dataDir)));
     await client.gateOnline(site.entry.id, 15_000);
     await client.gateOnline(site.exit.id, 15_000);
 
