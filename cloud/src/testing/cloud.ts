@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { quietLogger } from '@parkinglot/platform/log';
+import { type Logger, quietLogger } from '@parkinglot/platform/log';
 import type { Clock } from '@parkinglot/platform/time';
 import type { ResolvedConfig } from '../config/load.js';
 import { type ConfigInput, configSchema } from '../config/schema.js';
@@ -34,13 +34,14 @@ export function testConfig(dataDir: string, overrides: Partial<ConfigInput> = {}
   return { ...config, databaseUrl: config.databaseUrl ?? `sqlite:${join(dataDir, 'parkinglot.sqlite')}` };
 }
 
+/** `log`: the cloud's logger, silent unless given; `clock`: the system clock unless given. */
 export async function startTestCloud(
   overrides: Partial<ConfigInput> = {},
-  clock?: Clock,
+  options: { clock?: Clock; log?: Logger } = {},
 ): Promise<TestCloud> {
   const dataDir = mkdtempSync(join(tmpdir(), 'parkinglot-cloud-'));
   let config = testConfig(dataDir, overrides);
-  const log = quietLogger();
+  const { clock, log = quietLogger() } = options;
   let cloud = await startCloud(config, clock ? { log, clock } : { log });
   const api = new Api(cloud.httpUrl, cloud.operatorToken);
   const handle: TestCloud = {
