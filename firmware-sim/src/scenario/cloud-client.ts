@@ -3,6 +3,7 @@
  * its domain events on `parking/events/#` as an integrator would subscribe to them.
  */
 import type { Socket } from 'node:net';
+import { Api } from '@parkinglot/cloud/api-client';
 import { topics } from '@parkinglot/shared';
 import mqtt, { type MqttClient } from 'mqtt';
 
@@ -17,39 +18,15 @@ export class CloudClient {
   private readonly seen = new Map<number, DomainEventMessage>();
   private readonly waiters = new Set<() => void>();
 
+  /** The HTTP API, as the operator unless a call names a member's token. */
+  readonly api: Api;
+
   constructor(
     readonly httpUrl: string,
     readonly mqttUrl: string,
     readonly operatorToken: string,
-  ) {}
-
-  async call<T = Record<string, unknown>>(
-    method: string,
-    path: string,
-    body?: unknown,
-    token = this.operatorToken,
   ) {
-    const res = await fetch(`${this.httpUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : {}) as T };
-  }
-
-  /** A call that must succeed with `status`; anything else throws with the cloud's answer. */
-  async must<T = Record<string, unknown>>(
-    status: number,
-    method: string,
-    path: string,
-    body?: unknown,
-    token?: string,
-  ) {
-    const res = await this.call<T>(method, path, body, token);
-    if (res.status !== status)
-      throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body;
+    this.api = new Api(httpUrl, operatorToken);
   }
 
   /** Follows the domain events (at least once: repeats are dropped by seq); reconnects by itself. */
@@ -138,7 +115,7 @@ export class CloudClient {
     try {
       let after = 0;
       for (;;) {
-        const page = await this.must<{ events: DomainEventMessage[] }>(
+        const page = await this.api.expect<{ events: DomainEventMessage[] }>(
           200,
           'GET',
           `/api/events?after=${after}&limit=1000`,
