@@ -10,7 +10,8 @@
 export const RDM6300_STX = 0x02;
 export const RDM6300_ETX = 0x03;
 
-const hex = (byte: number) => byte.toString(16).toUpperCase().padStart(2, '0');
+/** A byte as two upper-case hex characters, as the RDM6300 writes its data and checksum. */
+export const hexByte = (byte: number) => byte.toString(16).toUpperCase().padStart(2, '0');
 
 const TAG = /^[0-9A-Fa-f]{10}$/;
 
@@ -22,7 +23,7 @@ export function encodeRdm6300Frame(tag: string): Buffer {
   for (let i = 0; i < upper.length; i += 2) checksum ^= Number.parseInt(upper.slice(i, i + 2), 16);
   return Buffer.concat([
     Buffer.of(RDM6300_STX),
-    Buffer.from(upper + hex(checksum), 'ascii'),
+    Buffer.from(upper + hexByte(checksum), 'ascii'),
     Buffer.of(RDM6300_ETX),
   ]);
 }

@@ -23,7 +23,6 @@ import type { GateEventInput, GatePhase } from './types.js';
 
 export type { GateSnapshot } from './inputs.js';
 export type { GateControllerOptions } from './options.js';
-export { DEFAULT_TIMING, type GateTiming } from './timing.js';
 
 export class GateController {
   private phase: GatePhase = 'idle';
@@ -178,6 +177,14 @@ export class GateController {
     }
   }
 
+  /** Tells the cloud to release the admission it may hold for this car (EntryAborted). */
+  private abort(
+    { credential, reservationId, requestId }: Pick<Admission, 'credential' | 'reservationId' | 'requestId'>,
+    reason: string,
+  ): Promise<void> {
+    return this.record({ type: 'EntryAborted', credential, reservationId, requestId, reason });
+  }
+
   private clearTimer(): void {
     if (this.timer !== null) this.o.clock.clearTimeout(this.timer);
     this.timer = null;
@@ -285,13 +292,10 @@ export class GateController {
     if (decision.allow) {
       if (this.o.arrival && !this.vehicleWaiting()) {
         // The car left while the cloud decided: release the admission the cloud is holding for it.
-        await this.record({
-          type: 'EntryAborted',
-          credential,
-          reservationId: decision.reservationId,
-          requestId: decision.requestId,
-          reason: 'vehicle left before the barrier opened',
-        });
+        await this.abort(
+          { credential, reservationId: decision.reservationId, requestId: decision.requestId },
+          'vehicle left before the barrier opened',
+        );
         return this.enter('idle');
       }
       return this.openFor({
@@ -309,12 +313,7 @@ export class GateController {
     });
     if (decision.cloudMayHaveAllowed) {
       // The cloud may have allowed after we gave up: release that admission, by its requestId.
-      await this.record({
-        type: 'EntryAborted',
-        credential,
-        requestId: decision.requestId,
-        reason: decision.reason,
-      });
+      await this.abort({ credential, requestId: decision.requestId }, decision.reason);
     }
     if (this.attempts >= this.timing.maxAttempts) return this.block();
     if (this.o.arrival && !this.vehicleWaiting()) return this.enter('idle');
@@ -348,15 +347,7 @@ export class GateController {
         return;
       }
       if (!this.o.passage && !this.o.arrival) return this.passed();
-      if (admission.reservationId) {
-        await this.record({
-          type: 'EntryAborted',
-          credential: admission.credential,
-          reservationId: admission.reservationId,
-          requestId: admission.requestId,
-          reason: 'nobody drove through',
-        });
-      }
+      if (admission.reservationId) await this.abort(admission, 'nobody drove through');
       return this.close();
     }
     if (input.kind === 'barrier') this.emitChange();
@@ -440,13 +431,7 @@ export class GateController {
     }
     if (inProgress?.reservationId) {
       // hold_open or release takes over from the car in progress: the cloud releases its admission.
-      await this.record({
-        type: 'EntryAborted',
-        credential: inProgress.credential,
-        reservationId: inProgress.reservationId,
-        requestId: inProgress.requestId,
-        reason: `operator ${c.action}`,
-      });
+      await this.abort(inProgress, `operator ${c.action}`);
     }
     if (c.action === 'hold_open') {
       this.admission = null;

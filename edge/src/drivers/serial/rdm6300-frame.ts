@@ -7,9 +7,8 @@
  * The checksum is the XOR of the five data bytes. Example: 02 "62E3086CED" "08" 03.
  */
 
-import { RDM6300_ETX as ETX, RDM6300_STX as STX } from '@parkinglot/shared';
+import { RDM6300_ETX as ETX, hexByte, RDM6300_STX as STX } from '@parkinglot/shared';
 
-export { ETX, STX };
 /** Hex characters between STX and ETX: ten of data, two of checksum. */
 export const FRAME_BODY_LENGTH = 12;
 
@@ -78,11 +77,7 @@ function decodeBody(body: Uint8Array): Rdm6300Frame {
   const checksum = bytes.pop()!;
   const computed = bytes.reduce((xor, byte) => xor ^ byte, 0);
   if (computed !== checksum) {
-    return { ok: false, error: `checksum ${hex(checksum)} does not match ${hex(computed)}` };
+    return { ok: false, error: `checksum ${hexByte(checksum)} does not match ${hexByte(computed)}` };
   }
-  return { ok: true, tag: bytes.map(hex).join('') };
-}
-
-export function hex(byte: number): string {
-  return byte.toString(16).toUpperCase().padStart(2, '0');
+  return { ok: true, tag: bytes.map(hexByte).join('') };
 }
