@@ -1,6 +1,7 @@
 /** A cloud in this process on free ports and a temporary sqlite file (the cloud's own test kit). */
-import { type Cloud, createLogger } from '@parkinglot/cloud';
+import type { Cloud } from '@parkinglot/cloud';
 import { startTestCloud } from '@parkinglot/cloud/testing';
+import { createLogger } from '@parkinglot/platform/log';
 
 export interface BenchCloud {
   cloud: Cloud;

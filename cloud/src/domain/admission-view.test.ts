@@ -1,11 +1,11 @@
-import type { DomainEvent } from '@parkinglot/shared';
+import type { Credential, DomainEvent } from '@parkinglot/shared';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { domainContext } from '../../test/support/domain.js';
 import type { Gate } from '../db/schema.js';
 import { iso } from '../util/time.js';
 import { AdmissionView } from './admission-view.js';
 import { decideEntry, readEntryFacts } from './authorization.js';
-import type { Credential, EntryFacts } from './entry-rules.js';
+import type { EntryFacts } from './entry-rules.js';
 import { addSpace, registerFacility, registerGate } from './facilities.js';
 import { ingestGateEvents } from './ingestion.js';
 import { registerMember } from './members.js';

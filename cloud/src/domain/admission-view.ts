@@ -17,11 +17,11 @@
 
 import type { Logger } from '@parkinglot/platform/log';
 import { SerialRunner } from '@parkinglot/platform/time';
-import type { DomainEvent } from '@parkinglot/shared';
+import type { Credential, DomainEvent } from '@parkinglot/shared';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { EventBus } from './bus.js';
-import type { Credential, EntryFacts, LiveReservation } from './entry-rules.js';
+import { admissionOf, type EntryFacts, type LiveReservation } from './entry-rules.js';
 import { lastSeq } from './event-log.js';
 
 interface HeldReservation extends LiveReservation {
@@ -141,15 +141,13 @@ export class AdmissionView {
       this.openSession(s.id, s.started_at, s.plate, { kind: s.credential_kind, value: s.credential_value });
     }
     for (const r of snapshot.reservations) {
-      const kind = r.admission_credential_kind;
-      const value = r.admission_credential_value;
       this.hold({
         id: r.id,
         memberId: r.member_id,
         facilityId: r.facility_id,
         plate: r.plate,
         holdUntil: r.hold_until,
-        admission: r.admission_until && kind && value ? { until: r.admission_until, kind, value } : null,
+        admission: admissionOf(r),
       });
     }
     this.seq = snapshot.seq;

@@ -8,6 +8,7 @@ import {
   ALLOW_REASON,
   type AuthResponse,
   authRequestSchema,
+  type Credential,
   DenyReason,
   describeZodError,
   MAX_AUTH_REQUEST_BYTES,
@@ -20,7 +21,7 @@ import type { Database, Gate } from '../db/schema.js';
 import { iso } from '../util/time.js';
 import type { DomainContext } from './context.js';
 import {
-  type Credential,
+  admissionOf,
   type EntryDeny,
   type EntryFacts,
   judgeEntry,
@@ -141,18 +142,14 @@ export async function readEntryFacts(
     .where('reservations.hold_until', '>', nowIso)
     .orderBy('reservations.created_at')
     .execute();
-  const live = rows.map((r) => {
-    const kind = r.admission_credential_kind;
-    const value = r.admission_credential_value;
-    return {
-      id: r.id,
-      facilityId: r.facility_id,
-      plate: r.plate,
-      spaceId: r.space_id,
-      label: r.label,
-      admission: r.admission_until && kind && value ? { until: r.admission_until, kind, value } : null,
-    };
-  });
+  const live = rows.map((r) => ({
+    id: r.id,
+    facilityId: r.facility_id,
+    plate: r.plate,
+    spaceId: r.space_id,
+    label: r.label,
+    admission: admissionOf(r),
+  }));
   return { memberId, openSessionId: null, live };
 }
 

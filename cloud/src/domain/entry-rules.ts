@@ -3,13 +3,7 @@
  * is already inside, and the owner's live reservations. The facts come from the database inside the
  * deciding transaction, or from the in-memory AdmissionView; the rules are the same either way.
  */
-import { DenyReason } from '@parkinglot/shared';
-
-export interface Credential {
-  kind: 'plate' | 'rfid';
-  /** Normalised. */
-  value: string;
-}
+import { type Credential, DenyReason } from '@parkinglot/shared';
 
 export interface LiveReservation {
   id: string;
@@ -17,6 +11,16 @@ export interface LiveReservation {
   plate: string;
   /** The entry allowed on it and not yet Started; pending while `until` is in the future. */
   admission: { until: string; kind: 'plate' | 'rfid'; value: string } | null;
+}
+
+/** A reservation row's admission columns as `LiveReservation.admission`. */
+export function admissionOf(row: {
+  admission_until: string | null;
+  admission_credential_kind: 'plate' | 'rfid' | null;
+  admission_credential_value: string | null;
+}): LiveReservation['admission'] {
+  const { admission_until: until, admission_credential_kind: kind, admission_credential_value: value } = row;
+  return until && kind && value ? { until, kind, value } : null;
 }
 
 export interface EntryFacts<R extends LiveReservation = LiveReservation> {

@@ -7,6 +7,7 @@
 
 import { isUniqueViolation } from '@parkinglot/platform/sqlite';
 import {
+  type Credential,
   describeZodError,
   type GateEvent,
   gateEventSchema,
@@ -22,7 +23,7 @@ import { iso } from '../util/time.js';
 import type { DomainContext } from './context.js';
 import type { NewDomainEvent } from './event-log.js';
 import { memberIdByCredential } from './members.js';
-import { type Cred, closeOpenSession, closeSession, findOpenSession, openSession } from './sessions.js';
+import { closeOpenSession, closeSession, findOpenSession, openSession } from './sessions.js';
 import { commit } from './unit-of-work.js';
 
 type Trx = Transaction<Database>;
@@ -118,6 +119,11 @@ class BatchRecord {
 
   add(row: Insertable<GateEventsTable>): void {
     this.rows.push(row);
+  }
+
+  /** Writes the rows held back if one of them is an Ended that found no session (what a Started looks for). */
+  async flushIfHoldingEarlyEnded(trx: Trx): Promise<void> {
+    if (this.rows.some((row) => row.anomaly === 'ended_without_session')) await this.flush(trx);
   }
 
   async flush(trx: Trx): Promise<void> {
@@ -227,9 +233,9 @@ async function applyBatch(ctx: DomainContext, gate: Gate, events: GateEvent[]): 
 function dispatch(trx: Trx, gate: Gate, event: GateEvent, now: number, batch: BatchRecord): Promise<Outcome> {
   switch (event.type) {
     case 'Started':
-      return onStarted(trx, gate, event, event.credential as Cred, now, batch);
+      return onStarted(trx, gate, event, event.credential as Credential, now, batch);
     case 'Ended':
-      return onEnded(trx, gate, event, event.credential as Cred, now);
+      return onEnded(trx, gate, event, event.credential as Credential, now);
     case 'EntryAborted':
       return onEntryAborted(trx, gate, event, now);
     default:
@@ -263,7 +269,7 @@ async function onStarted(
   trx: Trx,
   gate: Gate,
   event: GateEvent,
-  cred: Cred,
+  cred: Credential,
   now: number,
   batch: BatchRecord,
 ): Promise<Outcome> {
@@ -286,8 +292,8 @@ async function onStarted(
   const opened = await openSession(trx, gate, event, cred, memberId, reservation, now);
   const events = [...opened.events];
   // An Ended for this car that arrived before its Started (another gate's outbox drained first),
-  // possibly earlier in this very batch: the rows held back are written first.
-  await batch.flush(trx);
+  // possibly earlier in this very batch: such a row held back is written first.
+  await batch.flushIfHoldingEarlyEnded(trx);
   const early = await trx
     .selectFrom('gate_events')
     .selectAll()
@@ -324,7 +330,13 @@ async function onStarted(
   return { outcome: 'applied', events };
 }
 
-async function onEnded(trx: Trx, gate: Gate, event: GateEvent, cred: Cred, now: number): Promise<Outcome> {
+async function onEnded(
+  trx: Trx,
+  gate: Gate,
+  event: GateEvent,
+  cred: Credential,
+  now: number,
+): Promise<Outcome> {
   const events = await closeOpenSession(trx, cred, gate, event, now);
   if (!events) return { outcome: 'anomaly', anomaly: 'ended_without_session', events: [] };
   return { outcome: 'applied', events };

@@ -1,5 +1,5 @@
 /** Parking sessions: Started opens one (domain rule 5), Ended closes it (rule 6). */
-import { type GateEvent, newId } from '@parkinglot/shared';
+import { type Credential, type GateEvent, newId } from '@parkinglot/shared';
 import type { Kysely, Transaction } from 'kysely';
 import { type Database, type Gate, NO_ADMISSION, OPEN, type ParkingSession } from '../db/schema.js';
 import { iso } from '../util/time.js';
@@ -7,28 +7,21 @@ import type { NewDomainEvent } from './event-log.js';
 import { memberIdByCredential } from './members.js';
 
 type Trx = Transaction<Database>;
-export interface Cred {
-  kind: 'plate' | 'rfid';
-  value: string;
-}
 
 /**
- * The open session of the car this credential identifies; a plate also matches a session opened by
- * tag. With `viaTagOwner`, a tag that opened nothing matches its member's one car inside (a car that
- * came in on its plate and leaves on its tag); anti-passback does not use that, since a member with
- * two cars may bring in the second on the same tag.
+ * The open session of the car this credential identifies, at any facility (anti-passback); a plate
+ * also matches a session opened by tag.
  */
 export async function findOpenSession(
   trx: Kysely<Database>,
-  cred: Cred,
-  options: { facilityId?: string; viaTagOwner?: boolean } = {},
+  cred: Credential,
 ): Promise<ParkingSession | undefined> {
-  const { facilityId } = options;
-  let query = trx.selectFrom('parking_sessions').selectAll().where('id', 'in', openSessionIds(trx, cred));
-  if (facilityId) query = query.where('facility_id', '=', facilityId);
-  const direct = await query.orderBy('started_at').executeTakeFirst();
-  if (direct || cred.kind === 'plate' || !options.viaTagOwner) return direct;
-  return onlyCarOfTagOwner(trx, cred, facilityId);
+  return trx
+    .selectFrom('parking_sessions')
+    .selectAll()
+    .where('id', 'in', openSessionIds(trx, cred))
+    .orderBy('started_at')
+    .executeTakeFirst();
 }
 
 /**
@@ -36,7 +29,7 @@ export async function findOpenSession(
  * sqlite cannot serve `plate = ? OR (kind, value) = ?` from the two partial indexes and would scan
  * every open session (~1 ms at 10,000 cars inside).
  */
-function openSessionIds(trx: Kysely<Database>, cred: Cred) {
+function openSessionIds(trx: Kysely<Database>, cred: Credential) {
   const byCredential = trx
     .selectFrom('parking_sessions')
     .select('id')
@@ -54,21 +47,26 @@ function openSessionIds(trx: Kysely<Database>, cred: Cred) {
     : byCredential;
 }
 
-/** A tag that opened nothing matches its member's one car inside (two cars: no match). */
+/**
+ * At an exit, a tag that opened nothing matches its member's one car inside (a car that came in on
+ * its plate and leaves on its tag; two cars: no match). Anti-passback does not use this, since a
+ * member with two cars may bring in the second on the same tag.
+ */
 async function onlyCarOfTagOwner(
   trx: Kysely<Database>,
-  cred: Cred,
-  facilityId: string | undefined,
+  cred: Credential,
+  facilityId: string,
 ): Promise<ParkingSession | undefined> {
   const owner = await memberIdByCredential(trx, 'rfid', cred.value);
   if (!owner) return undefined;
-  let mine = trx
+  const byMember = await trx
     .selectFrom('parking_sessions')
     .selectAll()
     .where('status', '=', OPEN)
-    .where('member_id', '=', owner);
-  if (facilityId) mine = mine.where('facility_id', '=', facilityId);
-  const byMember = await mine.limit(2).execute();
+    .where('member_id', '=', owner)
+    .where('facility_id', '=', facilityId)
+    .limit(2)
+    .execute();
   return byMember.length === 1 ? byMember[0] : undefined;
 }
 
@@ -76,7 +74,7 @@ export async function openSession(
   trx: Trx,
   gate: Gate,
   event: GateEvent,
-  cred: Cred,
+  cred: Credential,
   memberId: string | null,
   reservation: { id: string; space_id: string; plate: string } | undefined,
   now: number,
@@ -137,13 +135,13 @@ export async function openSession(
 }
 
 /**
- * Domain rule 6 for an Ended at `gate`: closes the car's open session at that facility, as
- * `findOpenSession(cred, { facilityId, viaTagOwner: true })` would find it. The common case (the
- * credential that opened it) is found and closed in one statement. Null: no session to close.
+ * Domain rule 6 for an Ended at `gate`: closes the car's open session at that facility, the earliest
+ * one its credential identifies, else its tag owner's one car inside. The common case is found and
+ * closed in one statement. Null: no session to close.
  */
 export async function closeOpenSession(
   trx: Trx,
-  cred: Cred,
+  cred: Credential,
   gate: Gate,
   event: Pick<GateEvent, 'eventId' | 'at'>,
   now: number,

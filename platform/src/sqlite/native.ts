@@ -33,16 +33,6 @@ export function run(db: Database, sql: string, params: readonly unknown[] = []):
   });
 }
 
-export function all<R>(db: Database, sql: string, params: readonly unknown[] = []): Promise<R[]> {
-  const trace = new Error();
-  return new Promise((resolve, reject) => {
-    db.all<R>(sql, params, (err, rows) => {
-      if (err) reject(withTrace(err, trace));
-      else resolve(rows);
-    });
-  });
-}
-
 export function prepare(db: Database, sql: string): Promise<Statement> {
   const trace = new Error();
   return new Promise((resolve, reject) => {
