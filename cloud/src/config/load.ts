@@ -55,10 +55,15 @@ export function loadConfig(options: { env?: NodeJS.ProcessEnv; file?: string } =
     }
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
-  const config = parsed.data;
+  return resolveConfig(parsed.data);
+}
+
+/** A validated configuration with its paths absolute and the database defaulting to a file in the data directory. */
+export function resolveConfig(config: Config): ResolvedConfig {
+  const dataDir = resolve(config.dataDir);
   return {
     ...config,
-    dataDir: resolve(config.dataDir),
-    databaseUrl: config.databaseUrl ?? `sqlite:${join(resolve(config.dataDir), 'parkinglot.sqlite')}`,
+    dataDir,
+    databaseUrl: config.databaseUrl ?? `sqlite:${join(dataDir, 'parkinglot.sqlite')}`,
   };
 }

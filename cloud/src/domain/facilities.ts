@@ -29,7 +29,8 @@ export async function registerFacility(ctx: DomainContext, input: { name: string
   });
 }
 
-async function requireFacility(db: Kysely<Database>, facilityId: string) {
+/** The facility, or a 404 naming it. */
+export async function requireFacility(db: Kysely<Database>, facilityId: string) {
   const facility = await db
     .selectFrom('facilities')
     .selectAll()

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Logger, quietLogger } from '@parkinglot/platform/log';
 import type { Clock } from '@parkinglot/platform/time';
-import type { ResolvedConfig } from '../config/load.js';
+import { type ResolvedConfig, resolveConfig } from '../config/load.js';
 import { type ConfigInput, configSchema } from '../config/schema.js';
 import { type Cloud, startCloud } from '../server.js';
 import { Api } from './api.js';
@@ -21,17 +21,18 @@ export interface TestCloud {
 }
 
 export function testConfig(dataDir: string, overrides: Partial<ConfigInput> = {}): ResolvedConfig {
-  const config = configSchema.parse({
-    httpHost: '127.0.0.1',
-    httpPort: 0,
-    mqttHost: '127.0.0.1',
-    mqttPort: 0,
-    dataDir,
-    operatorToken: 'operator-token-for-tests',
-    logLevel: 'silent',
-    ...overrides,
-  });
-  return { ...config, databaseUrl: config.databaseUrl ?? `sqlite:${join(dataDir, 'parkinglot.sqlite')}` };
+  return resolveConfig(
+    configSchema.parse({
+      httpHost: '127.0.0.1',
+      httpPort: 0,
+      mqttHost: '127.0.0.1',
+      mqttPort: 0,
+      dataDir,
+      operatorToken: 'operator-token-for-tests',
+      logLevel: 'silent',
+      ...overrides,
+    }),
+  );
 }
 
 /** `log`: the cloud's logger, silent unless given; `clock`: the system clock unless given. */

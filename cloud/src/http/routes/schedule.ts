@@ -2,8 +2,8 @@
 import { scheduleQuery } from '@parkinglot/shared';
 import { Hono } from 'hono';
 import type { DomainContext } from '../../domain/context.js';
-import { notFound } from '../../domain/errors.js';
 import { getCheckpoint, lastSeq } from '../../domain/event-log.js';
+import { requireFacility } from '../../domain/facilities.js';
 import { SCHEDULE_CHECKPOINT } from '../../projection/schedule-projector.js';
 import type { Env } from '../auth.js';
 import { readQuery } from '../validate.js';
@@ -12,12 +12,7 @@ export function scheduleRoutes(ctx: DomainContext) {
   return new Hono<Env>().get('/', async (c) => {
     const { facilityId } = readQuery(c, scheduleQuery);
     const actor = c.get('actor');
-    const facility = await ctx.db
-      .selectFrom('facilities')
-      .select('id')
-      .where('id', '=', facilityId)
-      .executeTakeFirst();
-    if (!facility) throw notFound('facility', facilityId);
+    await requireFacility(ctx.db, facilityId);
     const [rows, seq, head] = await Promise.all([
       ctx.db
         .selectFrom('schedule_spaces')
