@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { createLogger } from '@parkinglot/platform/log';
+import { argValue } from '@parkinglot/platform/process';
 import { systemClock } from '@parkinglot/platform/time';
 /**
  * Maintenance commands: `npm run cli -w @parkinglot/cloud -- <command> [--config file]`.
@@ -16,8 +17,7 @@ const USAGE = 'usage: parkinglot-cloud-cli <rebuild-schedule|migrate> [--config 
 
 async function main(argv: string[]): Promise<number> {
   const command = argv.find((a) => !a.startsWith('-') && argv[argv.indexOf(a) - 1] !== '--config');
-  const i = argv.indexOf('--config');
-  const config = loadConfig({ file: i >= 0 ? argv[i + 1] : undefined });
+  const config = loadConfig({ file: argValue(argv, '--config') });
   const log = createLogger('cli', config.logLevel);
   if (command !== 'rebuild-schedule' && command !== 'migrate') {
     process.stderr.write(`${USAGE}\n`);

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { createLogger } from '@parkinglot/platform/log';
-import { stopOnSignals } from '@parkinglot/platform/process';
+import { argValue, stopOnSignals } from '@parkinglot/platform/process';
 /**
  * `npm start`: the cloud on the embedded defaults (aedes + a sqlite file under ./data), or whatever
  * the configuration says. Prints where it listens and the operator token on stdout; logs on stderr.
@@ -8,14 +8,8 @@ import { stopOnSignals } from '@parkinglot/platform/process';
 import { ConfigError, loadConfig } from './config/load.js';
 import { StartupError, startCloud } from './server.js';
 
-function configFileArg(argv: string[]): string | undefined {
-  const i = argv.indexOf('--config');
-  if (i >= 0) return argv[i + 1];
-  return argv.find((a) => a.startsWith('--config='))?.slice('--config='.length);
-}
-
 async function main(): Promise<void> {
-  const config = loadConfig({ file: configFileArg(process.argv.slice(2)) });
+  const config = loadConfig({ file: argValue(process.argv.slice(2), '--config') });
   const log = createLogger('cloud', config.logLevel);
   const cloud = await startCloud(config, { log });
   const out = [

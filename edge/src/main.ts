@@ -5,19 +5,13 @@
  * code 3 so the supervisor (systemd, a container runtime) restarts it and the board is set up again.
  */
 import { createLogger } from '@parkinglot/platform/log';
-import { stopOnSignals } from '@parkinglot/platform/process';
+import { argValue, stopOnSignals } from '@parkinglot/platform/process';
 import { systemClock } from '@parkinglot/platform/time';
 import { startAgent } from './agent.js';
 import { EdgeConfigError, loadEdgeConfig } from './config/load.js';
 import { openHardware } from './drivers/open-hardware.js';
 
 export const EXIT_BOARD_LOST = 3;
-
-function argValue(argv: string[], name: string): string | undefined {
-  const i = argv.indexOf(name);
-  if (i >= 0) return argv[i + 1];
-  return argv.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
-}
 
 async function main(argv: string[]): Promise<void> {
   const file = argValue(argv, '--config') ?? process.env.PARKING_EDGE_CONFIG;
