@@ -25,6 +25,8 @@ export interface DelivererOptions {
 export class OutboxDeliverer {
   private readonly runner: SerialRunner;
   private batchSize: number;
+  private readonly ackTimeoutMs: number;
+  private readonly retryMs: number;
   private waiting: { ids: Set<string>; done: () => void; cancel: () => void } | null = null;
   private retry: unknown = null;
   private stopped = true;
@@ -32,6 +34,8 @@ export class OutboxDeliverer {
 
   constructor(private readonly o: DelivererOptions) {
     this.batchSize = Math.min(o.batchSize ?? 100, MAX_EVENT_BATCH);
+    this.ackTimeoutMs = o.ackTimeoutMs ?? 5000;
+    this.retryMs = o.retryMs ?? 1000;
     this.runner = new SerialRunner(() => this.drain(), o.log);
   }
 
@@ -64,7 +68,7 @@ export class OutboxDeliverer {
     try {
       return await this.deliver();
     } catch (error) {
-      this.o.log.error(`delivery failed; trying again in ${this.o.retryMs ?? 1000} ms`, error);
+      this.o.log.error(`delivery failed; trying again in ${this.retryMs} ms`, error);
       this.scheduleRetry();
       return 0;
     }
@@ -85,9 +89,7 @@ export class OutboxDeliverer {
       this.stats.batches += 1;
       if (!(await acked)) {
         this.stats.resends += 1;
-        this.o.log.warn(
-          `no events/ack within ${this.o.ackTimeoutMs ?? 5000} ms; resending in ${this.o.retryMs ?? 1000} ms`,
-        );
+        this.o.log.warn(`no events/ack within ${this.ackTimeoutMs} ms; resending in ${this.retryMs} ms`);
         this.scheduleRetry();
         break;
       }
@@ -105,7 +107,7 @@ export class OutboxDeliverer {
         if (this.waiting === waiter) this.waiting = null;
         resolve(acked);
       };
-      const timer = this.o.clock.setTimeout(() => finish(false), this.o.ackTimeoutMs ?? 5000);
+      const timer = this.o.clock.setTimeout(() => finish(false), this.ackTimeoutMs);
       const waiter = { ids: new Set(ids), done: () => finish(true), cancel: () => finish(false) };
       this.waiting = waiter;
     });
@@ -116,7 +118,7 @@ export class OutboxDeliverer {
     this.retry = this.o.clock.setTimeout(() => {
       this.retry = null;
       this.kick();
-    }, this.o.retryMs ?? 1000);
+    }, this.retryMs);
   }
 
   private async onAck(payload: Buffer): Promise<void> {
@@ -130,13 +132,11 @@ export class OutboxDeliverer {
     const { eventIds, rejected = [] } = ack.data;
     // The cloud refused the message for its size, not the events: send them again in smaller batches.
     const tooLarge = rejected.filter((r) => r.error.startsWith('batch_too_large'));
+    const refused = rejected.filter((r) => !r.error.startsWith('batch_too_large'));
     if (tooLarge.length > 0) this.batchSize = Math.max(1, Math.floor(this.batchSize / 2));
     await this.o.outbox.ack(eventIds);
-    await this.o.outbox.deadLetter(rejected.filter((r) => !r.error.startsWith('batch_too_large')));
-    for (const r of rejected) {
-      if (!r.error.startsWith('batch_too_large'))
-        this.o.log.error(`event ${r.eventId} rejected by the cloud: ${r.error}`);
-    }
+    await this.o.outbox.deadLetter(refused);
+    for (const r of refused) this.o.log.error(`event ${r.eventId} rejected by the cloud: ${r.error}`);
     const waiting = this.waiting;
     if (waiting && [...eventIds, ...rejected.map((r) => r.eventId)].some((id) => waiting.ids.has(id)))
       waiting.done();
