@@ -14,10 +14,12 @@
  * epoch it was set in, so one that fires after the state moved on is ignored.
  */
 
-import { type Credential, normalizePlate, normalizeRfidTag } from '@parkinglot/shared';
+import type { Credential } from '@parkinglot/shared';
 import type { Unsubscribe } from '../drivers/ports.js';
+import { entryAborted, passageEvent } from './events.js';
 import { type Admission, COMMAND_EVENT, type GateSnapshot, type Input } from './inputs.js';
 import type { GateControllerOptions } from './options.js';
+import { ReadAhead, subscribeReads } from './reads.js';
 import { DEFAULT_TIMING, type GateTiming } from './timing.js';
 import type { GateEventInput, GatePhase } from './types.js';
 
@@ -31,8 +33,8 @@ export class GateController {
   private attempts = 0;
   private admission: Admission | null = null;
   private lastRead: GateSnapshot['lastRead'] = null;
-  /** A read that came before its car was on the arrival loop, and when. */
-  private earlyRead: { credential: Credential; at: number } | null = null;
+  /** A read that came before its car was on the arrival loop. */
+  private readonly readAhead: ReadAhead;
   private readonly alarms = new Set<string>();
   private queue: Promise<void> = Promise.resolve();
   private stopping = false;
@@ -43,11 +45,12 @@ export class GateController {
 
   constructor(private readonly o: GateControllerOptions) {
     this.timing = { ...DEFAULT_TIMING, ...o.timing };
+    this.readAhead = new ReadAhead(o.clock, this.timing.readAheadMs);
     if (o.direction === 'entry' && !o.authorizer) throw new Error('an entry gate needs an authorizer');
   }
 
   start(): void {
-    const { arrival, passage, plates, tags, barrier } = this.o;
+    const { arrival, passage, barrier } = this.o;
     // An arm left up by a previous run (pulse controllers latch) comes down once the loops have
     // reported, so a car under it keeps it up.
     this.startupTimer = this.o.clock.setTimeout(
@@ -59,23 +62,9 @@ export class GateController {
     if (passage)
       this.unsubscribers.push(passage.onChange((present) => this.push({ kind: 'passage', present })));
     this.unsubscribers.push(barrier.onPosition(() => this.push({ kind: 'barrier' })));
-    if (plates) {
-      this.unsubscribers.push(
-        plates.onPlate((read) => {
-          const plate = normalizePlate(read.plate);
-          if (!plate.ok || read.confidence < (this.o.minPlateConfidence ?? 0)) return;
-          this.push({ kind: 'credential', credential: { kind: 'plate', value: plate.value } });
-        }),
-      );
-    }
-    if (tags) {
-      this.unsubscribers.push(
-        tags.onTag((read) => {
-          const tag = normalizeRfidTag(read.tag);
-          if (tag.ok) this.push({ kind: 'credential', credential: { kind: 'rfid', value: tag.value } });
-        }),
-      );
-    }
+    this.unsubscribers.push(
+      ...subscribeReads(this.o, (credential) => this.push({ kind: 'credential', credential })),
+    );
   }
 
   async stop(): Promise<void> {
@@ -177,14 +166,6 @@ export class GateController {
     }
   }
 
-  /** Tells the cloud to release the admission it may hold for this car (EntryAborted). */
-  private abort(
-    { credential, reservationId, requestId }: Pick<Admission, 'credential' | 'reservationId' | 'requestId'>,
-    reason: string,
-  ): Promise<void> {
-    return this.record({ type: 'EntryAborted', credential, reservationId, requestId, reason });
-  }
-
   private clearTimer(): void {
     if (this.timer !== null) this.o.clock.clearTimeout(this.timer);
     this.timer = null;
@@ -211,7 +192,7 @@ export class GateController {
         !(current && current.kind === input.credential.kind && current.value === input.credential.value)
       ) {
         // The next car, read while this one is still going through: kept for when it reaches the loop.
-        this.earlyRead = { credential: input.credential, at: this.o.clock.now() };
+        this.readAhead.keep(input.credential);
       }
     }
     if (input.kind === 'command') return this.onCommand(input);
@@ -249,7 +230,7 @@ export class GateController {
       this.attempts = 0;
       await this.onCredential(input.credential);
     } else if (input.kind === 'credential') {
-      this.earlyRead = { credential: input.credential, at: this.o.clock.now() };
+      this.readAhead.keep(input.credential);
     } else if (input.kind === 'barrier') {
       this.emitChange();
     }
@@ -278,10 +259,8 @@ export class GateController {
   /** A vehicle is at the arrival loop: use a fresh read taken before it got there, or wait for one. */
   private async awaitCredential(): Promise<void> {
     this.attempts = 0;
-    const early = this.earlyRead;
-    this.earlyRead = null;
-    if (early && this.o.clock.now() - early.at <= this.timing.readAheadMs)
-      return this.onCredential(early.credential);
+    const early = this.readAhead.take();
+    if (early) return this.onCredential(early);
     this.enter('awaiting_credential', { name: 'credential', ms: this.timing.credentialTimeoutMs });
   }
 
@@ -292,9 +271,11 @@ export class GateController {
     if (decision.allow) {
       if (this.o.arrival && !this.vehicleWaiting()) {
         // The car left while the cloud decided: release the admission the cloud is holding for it.
-        await this.abort(
-          { credential, reservationId: decision.reservationId, requestId: decision.requestId },
-          'vehicle left before the barrier opened',
+        await this.record(
+          entryAborted(
+            { credential, reservationId: decision.reservationId, requestId: decision.requestId },
+            'vehicle left before the barrier opened',
+          ),
         );
         return this.enter('idle');
       }
@@ -313,7 +294,7 @@ export class GateController {
     });
     if (decision.cloudMayHaveAllowed) {
       // The cloud may have allowed after we gave up: release that admission, by its requestId.
-      await this.abort({ credential, requestId: decision.requestId }, decision.reason);
+      await this.record(entryAborted({ credential, requestId: decision.requestId }, decision.reason));
     }
     if (this.attempts >= this.timing.maxAttempts) return this.block();
     if (this.o.arrival && !this.vehicleWaiting()) return this.enter('idle');
@@ -347,32 +328,14 @@ export class GateController {
         return;
       }
       if (!this.o.passage && !this.o.arrival) return this.passed();
-      if (admission.reservationId) await this.abort(admission, 'nobody drove through');
+      if (admission.reservationId) await this.record(entryAborted(admission, 'nobody drove through'));
       return this.close();
     }
     if (input.kind === 'barrier') this.emitChange();
   }
 
   private async passed(): Promise<void> {
-    const a = this.admission!;
-    if (a.manual) {
-      await this.record({
-        type: 'ManualPassage',
-        credential: a.credential,
-        detail: { ...a.manual },
-      });
-    } else if (this.o.direction === 'entry') {
-      await this.record({
-        type: 'Started',
-        credential: a.credential,
-        reservationId: a.reservationId,
-        requestId: a.requestId,
-      });
-    } else if (a.credential) {
-      await this.record({ type: 'Ended', credential: a.credential });
-    } else {
-      await this.record({ type: 'ExitUnidentified', reason: 'no usable read before the timeout' });
-    }
+    await this.record(passageEvent(this.o.direction, this.admission!));
     return this.close();
   }
 
@@ -431,7 +394,7 @@ export class GateController {
     }
     if (inProgress?.reservationId) {
       // hold_open or release takes over from the car in progress: the cloud releases its admission.
-      await this.abort(inProgress, `operator ${c.action}`);
+      await this.record(entryAborted(inProgress, `operator ${c.action}`));
     }
     if (c.action === 'hold_open') {
       this.admission = null;
