@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@parkinglot/platform/log';
-import { systemClock } from '@parkinglot/platform/time';
+import { type Clock, systemClock } from '@parkinglot/platform/time';
 import { type Agent, startAgent } from '../src/agent.js';
 import { type EdgeConfig, edgeConfigSchema } from '../src/config/schema.js';
 import { FakeBarrier, FakeLoop, FakePlateReader, FakeRfidReader } from '../src/testing/fakes.js';
@@ -38,13 +38,15 @@ export function gateConfig(
   });
 }
 
-export async function startFakeGate(config: EdgeConfig): Promise<FakeGate> {
-  const barrier = new FakeBarrier(systemClock, 20);
+/** `clock` drives the agent's timers (timeouts, breaker, debounce); tests pass a ManualClock to step it. */
+export async function startFakeGate(config: EdgeConfig, clock: Clock = systemClock): Promise<FakeGate> {
+  const barrier = new FakeBarrier(clock, 20);
   const arrival = new FakeLoop();
   const passage = new FakeLoop();
   const plates = new FakePlateReader();
   const tags = new FakeRfidReader();
   const agent = await startAgent(config, {
+    clock,
     log: createLogger(`edge:${config.direction}`, (process.env.PARKING_LOG_LEVEL as 'debug') ?? 'silent'),
     hardware: { barrier, arrival, passage, plates, tags, close: async () => {} },
   });

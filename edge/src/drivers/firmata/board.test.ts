@@ -1,7 +1,7 @@
 import { duplexPair } from 'node:stream';
 import { quietLogger } from '@parkinglot/platform/log';
 import five from 'johnny-five';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type FirmataBoard, openFirmataBoard } from './board.js';
 import { type Bench, connectBench, FirmataDevice, settle, until } from './testing.js';
 
@@ -25,10 +25,23 @@ describe('openFirmataBoard', () => {
   });
 
   it('asks for the version itself when the board does not announce it (no reset on connect)', async () => {
-    const started = Date.now();
-    bench = await connectBench({ resetOnConnect: false }, { reportVersionTimeoutMs: 50 });
-    expect(bench.board.firmware).toBe('parkinglot-sim 2.5');
-    expect(Date.now() - started).toBeGreaterThanOrEqual(45);
+    // firmata-io's wait for the announcement is a global timer: fake it to see when it asks.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      let ready = false;
+      const opening = connectBench({ resetOnConnect: false }, { reportVersionTimeoutMs: 50 }).then((b) => {
+        ready = true;
+        return b;
+      });
+      await vi.advanceTimersByTimeAsync(49);
+      await settle();
+      expect(ready).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      bench = await opening;
+      expect(bench.board.firmware).toBe('parkinglot-sim 2.5');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('rejects with a clear error when nothing answers, and releases the stream', async () => {
