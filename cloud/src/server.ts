@@ -123,6 +123,7 @@ export async function startCloud(
     closers.push(() => admissions.stop());
     const ctx: DomainContext = {
       db: database.db,
+      lanes: database.lanes,
       clock,
       bus,
       log: log.child('domain'),
@@ -176,7 +177,14 @@ export async function startCloud(
     await new AuthResponder(gateway).start();
     await new EventIngestor(gateway).start();
 
-    const projector = new ScheduleProjector({ db: database.db, bus, clock, log: log.child('projector') });
+    // The read model and the wire follow the log behind what gates and members wait for.
+    const projector = new ScheduleProjector({
+      db: database.db,
+      bus,
+      clock,
+      log: log.child('projector'),
+      yieldTo: () => database.lanes.urgentWaiting(),
+    });
     await projector.start();
     closers.push(() => projector.stop());
     const publisher = new EventPublisher({

@@ -14,8 +14,27 @@ import { ConfigError } from '../config/load.js';
 import { migrateToLatest, type SqlDialectName } from './migrations/index.js';
 import type { Database } from './schema.js';
 
+/**
+ * The same database, its work served ahead of (`urgent`: entry decisions, which a gate waits for) or
+ * behind (`background`: hold expiry sweeps) the default lane's (HTTP requests, event batches, the
+ * projector and the publisher, which must keep up with them). On sqlite they share the one
+ * connection (platform/src/sqlite/mutex.ts).
+ */
+export interface DbLanes {
+  urgent: Kysely<Database>;
+  background: Kysely<Database>;
+  /**
+   * True while urgent work waits for the database: a long run of writes (a delivered batch, a
+   * projector pass) commits what it has and lets it in before going on.
+   */
+  urgentWaiting(): boolean;
+}
+
+export type LaneName = 'urgent' | 'background';
+
 export interface OpenDatabase {
   db: Kysely<Database>;
+  lanes: DbLanes;
   dialect: SqlDialectName;
   /** A short description for logs, with no password in it. */
   where: string;
@@ -31,13 +50,23 @@ export async function openDatabase(url: string, log: Logger): Promise<OpenDataba
   }
   const filename = url.replace(/^(sqlite|file):(\/\/)?/, '');
   if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
-  const db = new Kysely<Database>({ dialect: new Sqlite3Dialect({ filename, synchronous: 'FULL' }) });
+  const dialect = new Sqlite3Dialect({ filename, synchronous: 'FULL' });
+  const db = new Kysely<Database>({ dialect });
+  const lanes: DbLanes = {
+    urgent: new Kysely<Database>({ dialect: dialect.inLane('urgent') }),
+    background: new Kysely<Database>({ dialect: dialect.inLane('background') }),
+    urgentWaiting: () => dialect.waiting.urgent > 0,
+  };
+  // The connection closes when the last of the three is destroyed.
+  const close = async () => {
+    await Promise.all([lanes.urgent.destroy(), lanes.background.destroy(), db.destroy()]);
+  };
   try {
     const applied = await migrateToLatest(db as Kysely<unknown>, 'sqlite');
     if (applied.length > 0) log.info(`applied migrations: ${applied.join(', ')}`);
   } catch (error) {
-    await db.destroy();
+    await close();
     throw error;
   }
-  return { db, dialect: 'sqlite', where: `sqlite ${filename}`, close: () => db.destroy() };
+  return { db, lanes, dialect: 'sqlite', where: `sqlite ${filename}`, close };
 }

@@ -19,7 +19,7 @@ import {
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, Gate } from '../db/schema.js';
 import { iso } from '../util/time.js';
-import type { DomainContext } from './context.js';
+import { type DomainContext, laneOf } from './context.js';
 import {
   admissionOf,
   type EntryDeny,
@@ -43,7 +43,12 @@ export interface DecisionInput {
   /** Looks the gate up; a failure to look it up is an internal error, not an unknown gate. */
   lookupGate: (gateId: string) => Promise<Gate | undefined>;
   payload: Uint8Array | string;
+  /** Told each stage as it is reached (`judged`, then `locked` and `committed` for an allow), to time them. */
+  trace?: (stage: DecisionStage) => void;
 }
+
+/** The stages of a decision: facts judged, write lock held, allow committed. */
+export type DecisionStage = 'judged' | 'locked' | 'committed';
 
 /** Never throws: a failure to decide is a deny (fail closed). */
 export async function decideEntry(ctx: DomainContext, input: DecisionInput): Promise<AuthResponse> {
@@ -68,34 +73,43 @@ export async function decideEntry(ctx: DomainContext, input: DecisionInput): Pro
     // and a stale deny is still a deny (fail closed); an allow is decided again, from the database,
     // inside the transaction that claims the reservation.
     const nowIso = iso(ctx.clock.now());
-    const facts = ctx.admissions?.facts(cred, nowIso) ?? (await readEntryFacts(ctx.db, cred, nowIso));
+    const facts =
+      ctx.admissions?.facts(cred, nowIso) ?? (await readEntryFacts(laneOf(ctx, 'urgent'), cred, nowIso));
     const first = judgeEntry(facts, gate.facility_id, cred, nowIso);
+    input.trace?.('judged');
     if (first.decision === 'deny') return { requestId, ...first };
-    return await commit<AuthResponse>(ctx, async (trx, now) => {
-      const decision = await decide(trx, gate, cred, requestId, now, ctx.settings.admissionWindowMs);
-      if (decision.decision === 'deny') return { result: { requestId, ...decision }, events: [] };
-      const { admissionUntil, memberId, ...allow } = decision;
-      return {
-        result: { requestId, ...allow },
-        events: [
-          {
-            type: 'EntryAllowed',
-            aggregateType: 'reservation',
-            aggregateId: decision.reservationId,
-            facilityId: gate.facility_id,
-            data: {
-              reservationId: decision.reservationId,
-              spaceId: decision.spaceId,
-              memberId,
-              gateId: gate.id,
-              credential: cred,
-              requestId,
-              admissionUntil,
+    const answer = await commit<AuthResponse>(
+      ctx,
+      async (trx, now) => {
+        input.trace?.('locked');
+        const decision = await decide(trx, gate, cred, requestId, now, ctx.settings.admissionWindowMs);
+        if (decision.decision === 'deny') return { result: { requestId, ...decision }, events: [] };
+        const { admissionUntil, memberId, ...allow } = decision;
+        return {
+          result: { requestId, ...allow },
+          events: [
+            {
+              type: 'EntryAllowed',
+              aggregateType: 'reservation',
+              aggregateId: decision.reservationId,
+              facilityId: gate.facility_id,
+              data: {
+                reservationId: decision.reservationId,
+                spaceId: decision.spaceId,
+                memberId,
+                gateId: gate.id,
+                credential: cred,
+                requestId,
+                admissionUntil,
+              },
             },
-          },
-        ],
-      };
-    });
+          ],
+        };
+      },
+      'urgent',
+    );
+    input.trace?.('committed');
+    return answer;
   } catch (error) {
     ctx.log.error(`authorization for gate ${input.gateId} failed; denying`, error);
     return deny(requestId, DenyReason.internalError, 'the cloud could not decide');

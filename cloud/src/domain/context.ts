@@ -1,6 +1,7 @@
 import type { Logger } from '@parkinglot/platform/log';
 import type { Clock } from '@parkinglot/platform/time';
 import type { Kysely } from 'kysely';
+import type { DbLanes, LaneName } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 import type { AdmissionView } from './admission-view.js';
 import type { EventBus } from './bus.js';
@@ -15,10 +16,17 @@ export interface DomainSettings {
 /** What every domain operation needs; built once at start and passed down. */
 export interface DomainContext {
   db: Kysely<Database>;
+  /** Where work a gate waits for goes ahead, and sweeps go behind; without them everything uses `db`. */
+  lanes?: DbLanes;
   clock: Clock;
   bus: EventBus;
   log: Logger;
   settings: DomainSettings;
   /** The in-memory facts entry decisions read; without it (or while it loads) they read the database. */
   admissions?: AdmissionView;
+}
+
+/** The Kysely instance for work of this lane: `db` itself when the context has no lanes. */
+export function laneOf(ctx: DomainContext, lane: LaneName | undefined): Kysely<Database> {
+  return (lane && ctx.lanes?.[lane]) || ctx.db;
 }

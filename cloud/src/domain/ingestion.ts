@@ -193,41 +193,64 @@ async function applyIn(
 /**
  * A delivered batch in one transaction: one commit, one fsync, then one ack for all of it (an
  * outbox drains in batches). Each event is still applied at most once, in order. If the batch
- * fails, nothing of it is committed or acked, and the gate sends it again.
+ * fails, what of it is not committed is not acked either, and the gate sends it again.
+ *
+ * An entry decision waiting for the database cuts the transaction short: the events applied so far
+ * commit, the decision goes in, and the rest follow in the next transaction. A gate waits for its
+ * answer; an outbox waits for its ack only as long as the whole batch takes anyway.
  */
 async function applyBatch(ctx: DomainContext, gate: Gate, events: GateEvent[]): Promise<Applied['result'][]> {
-  try {
-    return await commit(ctx, async (trx, now) => {
-      const results: Applied['result'][] = [];
-      const domainEvents: NewDomainEvent[] = [];
-      const batch = await BatchRecord.of(trx, events);
-      for (const event of events) {
-        const applied = await applyIn(trx, gate, event, now, batch);
-        results.push(applied.result);
-        domainEvents.push(...applied.events);
-      }
-      await batch.flush(trx);
-      return { result: results, events: domainEvents };
-    });
-  } catch (error) {
-    // Two deliveries of one event raced each other: apply one by one, the other delivery has it.
-    if (!isUniqueViolation(error)) throw error;
-    const results: Applied['result'][] = [];
-    for (const event of events) {
-      results.push(
-        await commit(ctx, async (trx, now) => {
-          const batch = await BatchRecord.of(trx, [event]);
-          const applied = await applyIn(trx, gate, event, now, batch);
-          await batch.flush(trx);
-          return { result: applied.result, events: applied.events };
-        }).catch((e) => {
-          if (isUniqueViolation(e)) return 'duplicate' as const;
-          throw e;
-        }),
-      );
+  const results: Applied['result'][] = [];
+  while (results.length < events.length) {
+    const rest = events.slice(results.length);
+    try {
+      results.push(...(await applyPrefix(ctx, gate, rest)));
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      results.push(...(await applyOneByOne(ctx, gate, rest)));
     }
-    return results;
   }
+  return results;
+}
+
+/** Applies `events` from the first, in one transaction, until they end or urgent work is waiting. */
+function applyPrefix(ctx: DomainContext, gate: Gate, events: GateEvent[]): Promise<Applied['result'][]> {
+  return commit(ctx, async (trx, now) => {
+    const results: Applied['result'][] = [];
+    const domainEvents: NewDomainEvent[] = [];
+    const batch = await BatchRecord.of(trx, events);
+    for (const event of events) {
+      const applied = await applyIn(trx, gate, event, now, batch);
+      results.push(applied.result);
+      domainEvents.push(...applied.events);
+      if (ctx.lanes?.urgentWaiting()) break;
+    }
+    await batch.flush(trx);
+    return { result: results, events: domainEvents };
+  });
+}
+
+/** Two deliveries of one event raced each other: apply one by one, the other delivery has it. */
+async function applyOneByOne(
+  ctx: DomainContext,
+  gate: Gate,
+  events: GateEvent[],
+): Promise<Applied['result'][]> {
+  const results: Applied['result'][] = [];
+  for (const event of events) {
+    results.push(
+      await commit(ctx, async (trx, now) => {
+        const batch = await BatchRecord.of(trx, [event]);
+        const applied = await applyIn(trx, gate, event, now, batch);
+        await batch.flush(trx);
+        return { result: applied.result, events: applied.events };
+      }).catch((e) => {
+        if (isUniqueViolation(e)) return 'duplicate' as const;
+        throw e;
+      }),
+    );
+  }
+  return results;
 }
 
 function dispatch(trx: Trx, gate: Gate, event: GateEvent, now: number, batch: BatchRecord): Promise<Outcome> {

@@ -12,7 +12,7 @@ import { newId } from '@parkinglot/shared';
 import type { Transaction } from 'kysely';
 import { type Database, LIVE, NO_ADMISSION, type Reservation } from '../db/schema.js';
 import { iso } from '../util/time.js';
-import type { DomainContext } from './context.js';
+import { type DomainContext, laneOf } from './context.js';
 import { conflict, forbidden, invalid, notFound } from './errors.js';
 import type { NewDomainEvent } from './event-log.js';
 import { memberIdByCredential } from './members.js';
@@ -182,7 +182,8 @@ export async function cancel(ctx: DomainContext, reservationId: string, actor: A
  */
 export async function expireDue(ctx: DomainContext, batch = 100): Promise<number> {
   const now = iso(ctx.clock.now());
-  const due = await ctx.db
+  // A sweep waits behind what members and gates are waiting for.
+  const due = await laneOf(ctx, 'background')
     .selectFrom('reservations')
     .selectAll()
     .where('status', '=', 'reserved')
@@ -194,10 +195,14 @@ export async function expireDue(ctx: DomainContext, batch = 100): Promise<number
   let expired = 0;
   for (const r of due) {
     // release() changes nothing (and returns no event) for one that was used or cancelled meanwhile.
-    const events = await commit(ctx, async (trx, at) => {
-      const events = await release(trx, r, 'expired', at, { holdUntil: r.hold_until });
-      return { result: events, events };
-    });
+    const events = await commit(
+      ctx,
+      async (trx, at) => {
+        const events = await release(trx, r, 'expired', at, { holdUntil: r.hold_until });
+        return { result: events, events };
+      },
+      'background',
+    );
     expired += events.length;
   }
   return expired;

@@ -102,9 +102,13 @@ export interface ProjectorDeps {
   clock: Clock;
   log: Logger;
   batchSize?: number;
+  /** True while an entry decision waits for the database: a pass commits what it has and lets it in. */
+  yieldTo?: () => boolean;
 }
 
 export class ScheduleProjector {
+  /** Transactions committed and events projected since start (a pass that yields commits in parts). */
+  readonly stats = { transactions: 0, events: 0 };
   private readonly runner: SerialRunner;
   private unsubscribe: (() => void) | null = null;
 
@@ -153,16 +157,23 @@ export class ScheduleProjector {
     for (;;) {
       const events = await readEventsAfter(db, from, batchSize);
       if (events.length === 0) return total;
-      const last = events.at(-1)!.seq;
-      await db.transaction().execute(async (trx) => {
-        for (const event of events) await apply(trx, event);
-        await setCheckpoint(trx, SCHEDULE_CHECKPOINT, last, clock.now());
+      const applied = await db.transaction().execute(async (trx) => {
+        let n = 0;
+        while (n < events.length) {
+          await apply(trx, events[n]!);
+          n += 1;
+          if (this.deps.yieldTo?.()) break;
+        }
+        await setCheckpoint(trx, SCHEDULE_CHECKPOINT, events[n - 1]!.seq, clock.now());
+        return n;
       });
-      from = last;
-      total += events.length;
-      log.debug(() => `projected ${events.length} events up to seq ${last}`);
+      from = events[applied - 1]!.seq;
+      total += applied;
+      this.stats.transactions += 1;
+      this.stats.events += applied;
+      log.debug(() => `projected ${applied} events up to seq ${from}`);
       // A short batch was the end of the log; whatever is committed later kicks another run.
-      if (events.length < batchSize) return total;
+      if (events.length < batchSize && applied === events.length) return total;
     }
   }
 }

@@ -10,7 +10,8 @@ import {
   SqliteQueryCompiler,
 } from 'kysely';
 import type { Database } from 'sqlite3';
-import { Sqlite3Driver } from './driver.js';
+import { Sqlite3Core, Sqlite3Driver } from './driver.js';
+import type { Lane } from './mutex.js';
 
 export interface Sqlite3DialectConfig {
   /** A file path, or ':memory:'. */
@@ -26,16 +27,33 @@ export interface Sqlite3DialectConfig {
 /**
  * kysely's own SqliteDialect drives only better-sqlite3; this one drives the `sqlite3` package. Only the
  * driver is ours: SQL generation, the adapter and introspection are kysely's sqlite ones.
+ *
+ * One dialect is one file and one connection. `inLane(lane)` gives a dialect for another Kysely
+ * instance over the same connection whose queries and transactions are served in that lane's turn
+ * (mutex.ts): `urgent` ahead of `normal` ahead of `background`.
  */
 export class Sqlite3Dialect implements Dialect {
-  readonly #config: Sqlite3DialectConfig;
+  readonly #core: Sqlite3Core;
+  readonly #lane: Lane;
 
-  constructor(config: Sqlite3DialectConfig) {
-    this.#config = { ...config };
+  /** A config opens a file of its own; a core (from `inLane`) shares another dialect's connection. */
+  constructor(config: Sqlite3DialectConfig | Sqlite3Core, lane: Lane = 'normal') {
+    this.#core = config instanceof Sqlite3Core ? config : new Sqlite3Core(config);
+    this.#lane = lane;
+  }
+
+  /** The same connection, served in `lane`'s turn. */
+  inLane(lane: Lane): Sqlite3Dialect {
+    return new Sqlite3Dialect(this.#core, lane);
+  }
+
+  /** Callers waiting for the connection, per lane (for metrics and slow-request logs). */
+  get waiting(): Record<Lane, number> {
+    return this.#core.mutex.waiting;
   }
 
   createDriver(): Driver {
-    return new Sqlite3Driver(this.#config);
+    return new Sqlite3Driver(this.#core, this.#lane);
   }
 
   createQueryCompiler(): QueryCompiler {

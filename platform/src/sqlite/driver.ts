@@ -10,7 +10,7 @@ import {
 import type { Database } from 'sqlite3';
 import { Sqlite3Connection } from './connection.js';
 import type { Sqlite3DialectConfig } from './dialect.js';
-import { Mutex } from './mutex.js';
+import { type Lane, Mutex } from './mutex.js';
 import { close, open, run } from './native.js';
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
@@ -19,26 +19,65 @@ const DEFAULT_BUSY_TIMEOUT_MS = 5000;
  * One connection for the whole process, lent to one caller at a time. sqlite allows a single writer
  * anyway; serialising here means our own transactions queue in memory instead of failing with
  * SQLITE_BUSY. A consequence: inside `db.transaction()` use only `trx` — a query on the outer `db`
- * waits for the connection the transaction holds, forever.
+ * (or on another lane's Kysely) waits for the connection the transaction holds, forever.
+ *
+ * The drivers of every lane of one dialect share it (Sqlite3Dialect.inLane): the file is opened by
+ * the first driver initialised and closed when the last one is destroyed.
  */
-export class Sqlite3Driver implements Driver {
+export class Sqlite3Core {
   readonly #config: Sqlite3DialectConfig;
-  readonly #mutex = new Mutex();
+  readonly mutex = new Mutex();
   #db: Database | undefined;
   #connection: Sqlite3Connection | undefined;
-  #destroying: Promise<void> | undefined;
+  #opening: Promise<void> | undefined;
+  #users = 0;
+  #closing: Promise<void> | undefined;
 
   constructor(config: Sqlite3DialectConfig) {
     this.#config = { ...config };
   }
 
-  async init(): Promise<void> {
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /** Opens the file on first use; one more driver is using it until `release`. */
+  async retain(): Promise<void> {
+    if (this.#closing) throw new Error('Sqlite3Driver: the database has been destroyed');
+    this.#opening ??= this.#open().catch((error) => {
+      // kysely may call init again after a failure: let it try afresh.
+      this.#opening = undefined;
+      throw error;
+    });
+    await this.#opening;
+    this.#users += 1;
+  }
+
+  release(): Promise<void> {
+    this.#users -= 1;
+    if (this.#users > 0) return Promise.resolve();
+    this.#closing ??= this.#closeWhenFree();
+    return this.#closing;
+  }
+
+  async acquire(lane: Lane): Promise<DatabaseConnection> {
+    // Closing keeps the lock for good, so waiting for it after that would never end.
+    if (this.#closing) throw new Error('Sqlite3Driver: the database has been destroyed');
+    await this.mutex.lock(lane);
+    if (!this.#connection) {
+      this.mutex.unlock();
+      throw new Error('Sqlite3Driver: the database is not open (init has not completed)');
+    }
+    return this.#connection;
+  }
+
+  async #open(): Promise<void> {
     const db = await open(this.#config.filename);
     try {
       await configure(db, this.#config);
       await this.#config.onOpen?.(db);
     } catch (error) {
-      // Close so a failed start does not keep the file open (kysely may call init again).
+      // Close so a failed start does not keep the file open.
       await close(db).catch(() => {});
       throw error;
     }
@@ -46,19 +85,40 @@ export class Sqlite3Driver implements Driver {
     this.#connection = new Sqlite3Connection(db);
   }
 
+  async #closeWhenFree(): Promise<void> {
+    // Let the callers already in line finish; the lock is then kept so nobody gets a closed connection.
+    await this.mutex.lock('background');
+    const db = this.#db;
+    const connection = this.#connection;
+    this.#db = undefined;
+    this.#connection = undefined;
+    await connection?.dispose();
+    if (db) await close(db);
+  }
+}
+
+/** One lane's driver over the shared core: its connections are granted in that lane's turn. */
+export class Sqlite3Driver implements Driver {
+  readonly #core: Sqlite3Core;
+  readonly #lane: Lane;
+  #destroyed: Promise<void> | undefined;
+
+  constructor(core: Sqlite3Core, lane: Lane = 'normal') {
+    this.#core = core;
+    this.#lane = lane;
+  }
+
+  async init(): Promise<void> {
+    await this.#core.retain();
+  }
+
   async acquireConnection(): Promise<DatabaseConnection> {
-    // destroy() keeps the lock for good, so waiting for it after that would never end.
-    if (this.#destroying) throw new Error('Sqlite3Driver: the database has been destroyed');
-    await this.#mutex.lock();
-    if (!this.#connection) {
-      this.#mutex.unlock();
-      throw new Error('Sqlite3Driver: the database is not open (init has not completed)');
-    }
-    return this.#connection;
+    if (this.#destroyed) throw new Error('Sqlite3Driver: the database has been destroyed');
+    return this.#core.acquire(this.#lane);
   }
 
   async releaseConnection(): Promise<void> {
-    this.#mutex.unlock();
+    this.#core.mutex.unlock();
   }
 
   // IMMEDIATE takes the write lock up front: a DEFERRED transaction that reads and then writes has to
@@ -103,19 +163,8 @@ export class Sqlite3Driver implements Driver {
   }
 
   destroy(): Promise<void> {
-    this.#destroying ??= this.#closeWhenFree();
-    return this.#destroying;
-  }
-
-  async #closeWhenFree(): Promise<void> {
-    // Let the callers already in line finish; the lock is then kept so nobody gets a closed connection.
-    await this.#mutex.lock();
-    const db = this.#db;
-    const connection = this.#connection;
-    this.#db = undefined;
-    this.#connection = undefined;
-    await connection?.dispose();
-    if (db) await close(db);
+    this.#destroyed ??= this.#core.release();
+    return this.#destroyed;
   }
 }
 

@@ -97,4 +97,49 @@ describe('Sqlite3Dialect lifecycle', () => {
     const reopened = connect();
     expect((await sql`select x from t`.execute(reopened)).rows).toEqual([{ x: 1 }]);
   });
+
+  it('serves lanes of one connection most urgent first, and closes it when the last lane is destroyed', async () => {
+    let handle: Database | undefined;
+    const dialect = new Sqlite3Dialect({
+      filename: join(dir, 'lanes.db'),
+      onOpen: (h) => {
+        handle = h;
+      },
+    });
+    const db = new Kysely<unknown>({ dialect });
+    const urgent = new Kysely<unknown>({ dialect: dialect.inLane('urgent') });
+    const background = new Kysely<unknown>({ dialect: dialect.inLane('background') });
+    await sql`create table t (x)`.execute(db);
+    await sql`select 1`.execute(urgent);
+    await sql`select 1`.execute(background);
+
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const order: string[] = [];
+    const trx = db.transaction().execute(async (t) => {
+      await held;
+      await sql`insert into t values (0)`.execute(t);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const waiting = [
+      sql`insert into t values (1)`.execute(background).then(() => order.push('background')),
+      sql`insert into t values (2)`.execute(db).then(() => order.push('normal')),
+      sql`insert into t values (3)`.execute(urgent).then(() => order.push('urgent')),
+    ];
+    expect(dialect.waiting).toEqual({ urgent: 1, normal: 1, background: 1 });
+    release();
+    await Promise.all([trx, ...waiting]);
+    expect(order).toEqual(['urgent', 'normal', 'background']);
+
+    await urgent.destroy();
+    await background.destroy();
+    expect((await sql<{ n: number }>`select count(*) as n from t`.execute(db)).rows).toEqual([{ n: 4 }]);
+    await db.destroy();
+    const error = await new Promise<Error | null>((resolve) =>
+      handle!.run('select 1', (err) => resolve(err)),
+    );
+    expect(error).toMatchObject({ code: 'SQLITE_MISUSE' });
+  });
 });
