@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /**
- * `npm run bench [-- --quick | --smoke] [--gates 100,1000] [--outbox-events N] [--outbox-kind ended|denied] [--allow-rate N] [--only auth,http,outbox]`: measures, in one run
+ * `npm run bench [-- --quick | --smoke] [--gates 100,1000] [--outbox-events N] [--outbox-kind ended|denied] [--allow-rate N] [--only auth,http,outbox,mixed]`: measures, in one run
  * on this machine, the transport's own request/response limit, entry authorization through the real
- * cloud (closed and open loop), the reservation API beside a trivial route, the edge outbox, and the
- * cloud's memory with the gates connected. Prints a table and writes it to results/<date>.md.
+ * cloud (closed and open loop), the reservation API beside a trivial route, the edge outbox, the
+ * cloud's memory with the gates connected, and allows under mixed load (suites/mixed.ts). Prints a table and writes it to results/<date>.md.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -14,6 +14,7 @@ import { warmupFor } from './load/run-load.js';
 import { authorizationLoad, seedGates, seedReservations } from './suites/authorization.js';
 import { echoLimit } from './suites/echo.js';
 import { httpBench } from './suites/http.js';
+import { mixedBench } from './suites/mixed.js';
 import { type OutboxKind, outboxBench } from './suites/outbox.js';
 
 const argv = process.argv.slice(2);
@@ -23,7 +24,15 @@ const arg = (name: string) => {
 };
 const mode = argv.includes('--smoke') ? 'smoke' : argv.includes('--quick') ? 'quick' : 'full';
 const PLAN = {
-  smoke: { gates: [20], durationMs: 1000, outboxEvents: 200, httpMs: 1000, openRate: 200, allowRate: 100 },
+  smoke: {
+    gates: [20],
+    durationMs: 1000,
+    outboxEvents: 200,
+    httpMs: 1000,
+    openRate: 200,
+    allowRate: 100,
+    mixedBacklog: 3000,
+  },
   quick: {
     gates: [100, 1000],
     durationMs: 5000,
@@ -31,6 +40,7 @@ const PLAN = {
     httpMs: 4000,
     openRate: 2000,
     allowRate: 500,
+    mixedBacklog: 30_000,
   },
   full: {
     gates: [100, 1000, 10_000],
@@ -39,8 +49,11 @@ const PLAN = {
     httpMs: 10_000,
     openRate: 2000,
     allowRate: 500,
+    mixedBacklog: 80_000,
   },
 }[mode];
+/** Allows per second in the mixed load: a busy site's rate, not the cloud's limit. */
+const MIXED_ALLOW_RATE = 100;
 const gateCounts = arg('--gates')?.split(',').map(Number) ?? PLAN.gates;
 const outboxEvents = Number(arg('--outbox-events') ?? PLAN.outboxEvents);
 const outboxKind = (arg('--outbox-kind') ?? 'ended') as OutboxKind;
@@ -49,7 +62,7 @@ if (outboxKind !== 'ended' && outboxKind !== 'denied') {
   process.stderr.write(`bench: --outbox-kind is ended or denied, not '${outboxKind}'\n`);
   process.exit(2);
 }
-const SUITES = ['auth', 'http', 'outbox'] as const;
+const SUITES = ['auth', 'http', 'outbox', 'mixed'] as const;
 const only = arg('--only')?.split(',') ?? [...SUITES];
 const unknownSuite = only.find((s) => !(SUITES as readonly string[]).includes(s));
 if (unknownSuite) {
@@ -76,6 +89,17 @@ async function main(): Promise<void> {
   try {
     const seeded: { id: string; password: string }[] = [];
     const facility = (await bench.call('POST', '/api/facilities', { name: 'Bench' })).body.id as string;
+    const gatesUpTo = async (n: number) => {
+      if (seeded.length < n) {
+        progress(`registering gates up to ${n}`);
+        seeded.push(
+          ...(await seedGates(bench, facility, n - seeded.length, (d) =>
+            progress(`  ${seeded.length + d} gates registered`),
+          )),
+        );
+      }
+      return seeded.slice(0, n);
+    };
     await bench.call('POST', '/api/members', { name: 'Bench member', plates: ['BENCH1'] });
     // The peak RSS of this process (which hosts the cloud; the gates are another process) during the loads.
     let peakRss = 0;
@@ -94,15 +118,7 @@ async function main(): Promise<void> {
         '1.00',
       );
 
-      if (seeded.length < n) {
-        progress(`registering gates up to ${n}`);
-        seeded.push(
-          ...(await seedGates(bench, facility, n - seeded.length, (d) =>
-            progress(`  ${seeded.length + d} gates registered`),
-          )),
-        );
-      }
-      const gates = seeded.slice(0, n);
+      const gates = await gatesUpTo(n);
       peakRss = 0;
       progress(`authorization, closed loop, ${n} gates`);
       const closed = await authorizationLoad(bench, gates, 'closed', PLAN.durationMs);
@@ -208,6 +224,57 @@ async function main(): Promise<void> {
         '',
       );
       if (!outbox.noneLost) failures.push('the outbox drain lost events');
+    }
+    if (runs('mixed')) {
+      const mixed = await mixedBench(
+        bench,
+        {
+          gates: await gatesUpTo(100),
+          facilityId: facility,
+          allowRate: MIXED_ALLOW_RATE,
+          durationMs: PLAN.durationMs,
+          backlog: PLAN.mixedBacklog,
+          httpClients: 16,
+          scheduleClients: 4,
+        },
+        progress,
+      );
+      const { allows } = mixed;
+      const allowed = allows.decisions['allow:reservation_active'] ?? 0;
+      const decided = Object.entries(allows.decisions).map(([d, k]) => `${d} ${f(k)}`);
+      row(
+        `Allows offered at ${f(MIXED_ALLOW_RATE)}/s under mixed load (${decided.join(', ')}; target p99 ≤ 50 ms)`,
+        f(100),
+        'open',
+        f(allows.throughput),
+        lat(allows.latency),
+        '',
+      );
+      const beside = [
+        ['reserve + cancel', '16 clients', mixed.reserveCancel],
+        ['GET /api/schedule', '4 clients', mixed.schedule],
+      ] as const;
+      for (const [label, clients, result] of beside) {
+        row(`… meanwhile, ${label}`, clients, 'closed', f(result.perSecond), lat(result.latency), '');
+      }
+      row(
+        `… meanwhile, outbox drain of Ended (${mixed.noneLost ? 'none lost, each applied once' : 'EVENTS MISSING'}${mixed.drainCovered ? '' : '; ended before the window did'})`,
+        f(PLAN.mixedBacklog),
+        '',
+        f(mixed.drainPerSecond),
+        '',
+        '',
+      );
+      row(
+        `… and the schedule's projector, events behind at the window's end`,
+        '',
+        '',
+        f(mixed.projectorLag),
+        '',
+        '',
+      );
+      if (allowed < allows.answered) failures.push('the mixed load had allows denied');
+      if (!mixed.noneLost) failures.push('the mixed load lost outbox events');
     }
   } finally {
     await bench.close();

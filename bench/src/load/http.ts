@@ -18,6 +18,11 @@ export interface HttpSpec {
   cases: HttpCase[];
   durationMs: number;
   warmupMs: number;
+  /**
+   * Run the cases at once instead of one after the other (the mixed load); `schedule` then has this
+   * many workers of its own beside one reserve + cancel worker per member.
+   */
+  together?: { scheduleWorkers: number };
 }
 
 export interface HttpCaseResult {
@@ -44,6 +49,7 @@ async function call(url: string, method: 'GET' | 'POST', token: string, body?: u
 async function closedLoop(
   spec: HttpSpec,
   op: (worker: number) => Promise<string | null>,
+  workerCount = spec.members.length,
 ): Promise<HttpCaseResult> {
   const latency = new Latency();
   let ops = 0;
@@ -52,7 +58,7 @@ async function closedLoop(
   let measuring = false;
   let running = true;
   const workers = Promise.all(
-    spec.members.map(async (_, worker) => {
+    Array.from({ length: workerCount }, async (_, worker) => {
       while (running) {
         const t = performance.now();
         const error = await op(worker).catch((e: Error) => e.message);
@@ -86,32 +92,43 @@ async function closedLoop(
 const expect = (res: { status: number; text: string }, status: number) =>
   res.status === status ? null : `HTTP ${res.status}: ${res.text.slice(0, 200)}`;
 
+function operation(spec: HttpSpec, name: HttpCase): (worker: number) => Promise<string | null> {
+  if (name === 'healthz') {
+    return async () => expect(await call(`${spec.url}/healthz`, 'GET', spec.operatorToken), 200);
+  }
+  if (name === 'reserveCancel') {
+    return async (worker) => {
+      const m = spec.members[worker]!;
+      const made = await call(`${spec.url}/api/reservations`, 'POST', m.token, {
+        spaceId: m.spaceId,
+        plate: m.plate,
+      });
+      if (made.status !== 201) return expect(made, 201);
+      const { id } = JSON.parse(made.text) as { id: string };
+      return expect(await call(`${spec.url}/api/reservations/${id}/cancel`, 'POST', m.token), 200);
+    };
+  }
+  return async () =>
+    expect(
+      await call(`${spec.url}/api/schedule?facilityId=${spec.facilityId}`, 'GET', spec.operatorToken),
+      200,
+    );
+}
+
 async function run(spec: HttpSpec): Promise<Partial<Record<HttpCase, HttpCaseResult>>> {
   const results: Partial<Record<HttpCase, HttpCaseResult>> = {};
-  for (const name of spec.cases) {
-    if (name === 'healthz') {
-      results.healthz = await closedLoop(spec, async () =>
-        expect(await call(`${spec.url}/healthz`, 'GET', spec.operatorToken), 200),
-      );
-    } else if (name === 'reserveCancel') {
-      results.reserveCancel = await closedLoop(spec, async (worker) => {
-        const m = spec.members[worker]!;
-        const made = await call(`${spec.url}/api/reservations`, 'POST', m.token, {
-          spaceId: m.spaceId,
-          plate: m.plate,
-        });
-        if (made.status !== 201) return expect(made, 201);
-        const { id } = JSON.parse(made.text) as { id: string };
-        return expect(await call(`${spec.url}/api/reservations/${id}/cancel`, 'POST', m.token), 200);
-      });
-    } else {
-      results.schedule = await closedLoop(spec, async () =>
-        expect(
-          await call(`${spec.url}/api/schedule?facilityId=${spec.facilityId}`, 'GET', spec.operatorToken),
-          200,
-        ),
-      );
-    }
+  if (spec.together) {
+    const { scheduleWorkers } = spec.together;
+    const done = await Promise.all(
+      spec.cases.map((name) =>
+        closedLoop(spec, operation(spec, name), name === 'schedule' ? scheduleWorkers : undefined),
+      ),
+    );
+    spec.cases.forEach((name, i) => {
+      results[name] = done[i];
+    });
+  } else {
+    for (const name of spec.cases) results[name] = await closedLoop(spec, operation(spec, name));
   }
   await dispatcher.close();
   return results;

@@ -27,19 +27,20 @@ export async function seedGates(
   return gates;
 }
 
-/** R members, each with a space reserved in the facility for their plate; returns the plates. */
+/** R members, each with a space reserved in the facility for their plate (`<prefix><n>`); returns the plates. */
 export async function seedReservations(
   bench: BenchCloud,
   facilityId: string,
   count: number,
   progress: (done: number) => void,
+  prefix = 'AL',
 ): Promise<string[]> {
   const plates: string[] = [];
   for (let i = 0; i < count; i++) {
-    const plate = `AL${i}`;
-    const member = await bench.call('POST', '/api/members', { name: `allow ${i}`, plates: [plate] });
+    const plate = `${prefix}${i}`;
+    const member = await bench.call('POST', '/api/members', { name: `allow ${plate}`, plates: [plate] });
     const space = await bench.call('POST', `/api/facilities/${facilityId}/spaces`, {
-      label: `AL${i}`,
+      label: plate,
       floor: 1,
     });
     const made = await bench.call(

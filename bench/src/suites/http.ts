@@ -8,23 +8,29 @@ import type { BenchCloud } from '../lib/cloud.js';
 import { runChild } from '../load/child.js';
 import type { HttpCase, HttpCaseResult, HttpSpec } from '../load/http.js';
 
-export async function httpBench(bench: BenchCloud, concurrency: number, durationMs: number) {
-  const facility = await bench.call('POST', '/api/facilities', { name: 'HTTP bench' });
+/** A facility of its own with one member and one space per reserve + cancel worker. */
+export async function seedHttpMembers(bench: BenchCloud, count: number, prefix: string) {
+  const facility = await bench.call('POST', '/api/facilities', { name: `HTTP ${prefix}` });
   const members: HttpSpec['members'] = [];
-  for (let i = 0; i < concurrency; i++) {
-    const plate = `HB${i}X`;
-    const member = await bench.call('POST', '/api/members', { name: `m${i}`, plates: [plate] });
+  for (let i = 0; i < count; i++) {
+    const plate = `${prefix}${i}X`;
+    const member = await bench.call('POST', '/api/members', { name: `${prefix} ${i}`, plates: [plate] });
     const space = await bench.call('POST', `/api/facilities/${facility.body.id}/spaces`, {
-      label: `H${i}`,
+      label: `${prefix}${i}`,
       floor: 1,
     });
     members.push({ token: member.body.token, plate, spaceId: space.body.id });
   }
+  return { facilityId: facility.body.id as string, members };
+}
+
+export async function httpBench(bench: BenchCloud, concurrency: number, durationMs: number) {
+  const { facilityId, members } = await seedHttpMembers(bench, concurrency, 'HB');
   const cases: HttpCase[] = ['healthz', 'reserveCancel', 'schedule'];
   const spec: HttpSpec = {
     url: bench.cloud.httpUrl,
     operatorToken: bench.cloud.operatorToken,
-    facilityId: facility.body.id,
+    facilityId,
     members,
     cases,
     durationMs,

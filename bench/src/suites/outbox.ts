@@ -27,37 +27,52 @@ export interface OutboxResult {
 
 export type OutboxKind = 'ended' | 'denied';
 
-export async function outboxBench(
+/** A gate's outbox filled with a backlog, ready to drain to the cloud. */
+export interface Backlog {
+  events: number;
+  appendPerSecond: number;
+  /** Delivers the whole backlog; resolves with the events per second. */
+  drain(progress?: (line: string) => void): Promise<number>;
+  /** Every event is in the cloud's gate_events, once, and (for Ended) each car's session is closed. */
+  noneLost(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export async function prepareBacklog(
   bench: BenchCloud,
   events: number,
   kind: OutboxKind,
   progress: (line: string) => void,
-): Promise<OutboxResult> {
+): Promise<Backlog> {
   const dir = mkdtempSync(join(tmpdir(), 'parkinglot-bench-outbox-'));
   const outbox = await Outbox.open({
     filename: join(dir, 'outbox.sqlite'),
     clock: systemClock,
     maxEvents: events * 2,
   });
-  const facility = await bench.call('POST', '/api/facilities', { name: 'Outbox bench' });
-  const { ctx } = bench.cloud;
-  const gate = await registerGate(ctx, facility.body.id, {
-    name: 'drain',
-    direction: kind === 'ended' ? 'exit' : 'entry',
-  });
-  const plate = (i: number) => `OB${i}`;
+  const close = async () => {
+    await outbox.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
   try {
+    const facility = await bench.call('POST', '/api/facilities', { name: 'Outbox bench' });
+    const { ctx } = bench.cloud;
+    const gate = await registerGate(ctx, facility.body.id, {
+      name: 'drain',
+      direction: kind === 'ended' ? 'exit' : 'entry',
+    });
+    const plate = (i: number) => `OB${gate.id.slice(-6)}${i}`;
     if (kind === 'ended') {
       const entry = await registerGate(ctx, facility.body.id, { name: 'seed', direction: 'entry' });
       const entryRow = await ctx.db
         .selectFrom('gates')
         .selectAll()
         .where('id', '=', entry.id)
-        .executeTakeFirst();
+        .executeTakeFirstOrThrow();
       const at = new Date().toISOString();
       for (let i = 0; i < events; i += 200) {
         const batch = Array.from({ length: Math.min(200, events - i) }, (_, k) => ({
-          eventId: `seed-${i + k}`,
+          eventId: `seed-${gate.id}-${i + k}`,
           type: 'Started',
           credential: { kind: 'plate', value: plate(i + k) },
           at,
@@ -77,55 +92,75 @@ export async function outboxBench(
     }
     const appendPerSecond = events / ((performance.now() - t0) / 1000);
 
-    const log = createLogger('bench-outbox', 'error');
-    const mqtt = new MqttConnection({
-      url: bench.cloud.mqttUrl,
-      username: gate.id,
-      password: gate.mqtt.password,
-      clientId: gate.id,
-      log,
-    });
-    const deliverer = new OutboxDeliverer({
-      gateId: gate.id,
-      outbox,
-      mqtt,
-      clock: systemClock,
-      log,
-      batchSize: 200,
-      ackTimeoutMs: 30_000,
-    });
-    await deliverer.start();
-    const t1 = performance.now();
-    await mqtt.start();
-    deliverer.kick();
-    while (outbox.depth > 0) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      if (Math.round(performance.now() - t1) % 5000 < 50) progress(`draining: ${outbox.depth} left`);
-    }
-    const drainPerSecond = events / ((performance.now() - t1) / 1000);
-    await deliverer.stop();
-    await mqtt.stop();
-    // Each event once, and (for Ended) each applied: its car's session closed, none left open.
-    const row = await ctx.db
-      .selectFrom('gate_events')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('gate_id', '=', gate.id)
-      .where('outcome', '=', kind === 'ended' ? 'applied' : 'recorded')
-      .executeTakeFirstOrThrow();
-    const open = await ctx.db
-      .selectFrom('parking_sessions')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('facility_id', '=', facility.body.id)
-      .where('status', '=', 'open')
-      .executeTakeFirstOrThrow();
+    const drain = async (say: (line: string) => void = progress) => {
+      const log = createLogger('bench-outbox', 'error');
+      const mqtt = new MqttConnection({
+        url: bench.cloud.mqttUrl,
+        username: gate.id,
+        password: gate.mqtt.password,
+        clientId: gate.id,
+        log,
+      });
+      const deliverer = new OutboxDeliverer({
+        gateId: gate.id,
+        outbox,
+        mqtt,
+        clock: systemClock,
+        log,
+        batchSize: 200,
+        ackTimeoutMs: 30_000,
+      });
+      await deliverer.start();
+      const t1 = performance.now();
+      await mqtt.start();
+      deliverer.kick();
+      while (outbox.depth > 0) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        if (Math.round(performance.now() - t1) % 5000 < 50) say(`draining: ${outbox.depth} left`);
+      }
+      const perSecond = events / ((performance.now() - t1) / 1000);
+      await deliverer.stop();
+      await mqtt.stop();
+      return perSecond;
+    };
+    const noneLost = async () => {
+      const row = await ctx.db
+        .selectFrom('gate_events')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('gate_id', '=', gate.id)
+        .where('outcome', '=', kind === 'ended' ? 'applied' : 'recorded')
+        .executeTakeFirstOrThrow();
+      const open = await ctx.db
+        .selectFrom('parking_sessions')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('facility_id', '=', facility.body.id)
+        .where('status', '=', 'open')
+        .executeTakeFirstOrThrow();
+      return Number(row.n) === events && Number(open.n) === 0;
+    };
+    return { events, appendPerSecond, drain, noneLost, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+export async function outboxBench(
+  bench: BenchCloud,
+  events: number,
+  kind: OutboxKind,
+  progress: (line: string) => void,
+): Promise<OutboxResult> {
+  const backlog = await prepareBacklog(bench, events, kind, progress);
+  try {
+    const drainPerSecond = await backlog.drain();
     return {
       events,
-      appendPerSecond,
+      appendPerSecond: backlog.appendPerSecond,
       drainPerSecond,
-      noneLost: Number(row.n) === events && Number(open.n) === 0,
+      noneLost: await backlog.noneLost(),
     };
   } finally {
-    await outbox.close();
-    rmSync(dir, { recursive: true, force: true });
+    await backlog.close();
   }
 }
