@@ -41,6 +41,8 @@ export const LocalDenyReason = {
 interface Pending {
   resolve(decision: EntryDecision): void;
   timer: unknown;
+  /** When the request was sent, on the gate's clock: the answer's delay is logged at debug. */
+  sentAt: number;
 }
 
 export class CloudAuthorizer implements EntryAuthorizer {
@@ -83,7 +85,7 @@ export class CloudAuthorizer implements EntryAuthorizer {
         this.o.log.warn(`no answer to ${requestId} within ${this.o.timeoutMs} ms: deny`);
         resolve(this.deny(requestId, LocalDenyReason.timeout, true));
       }, this.o.timeoutMs);
-      this.pending.set(requestId, { resolve, timer });
+      this.pending.set(requestId, { resolve, timer, sentAt: this.o.clock.now() });
       const request = { requestId, credential, at: new Date(this.o.clock.now()).toISOString() };
       // A failed publish is not retried: the timeout above answers it with a deny.
       this.o.mqtt.publishNoWait(topics.authRequest(this.o.gateId), JSON.stringify(request), { qos: 1 });
@@ -102,6 +104,7 @@ export class CloudAuthorizer implements EntryAuthorizer {
     this.pending.delete(requestId);
     this.o.clock.clearTimeout(pending.timer);
     this.breaker.succeeded();
+    this.o.log.debug(() => `answer to ${requestId} after ${this.o.clock.now() - pending.sentAt} ms`);
     const response = authResponseSchema.safeParse(parsed.ok ? parsed.value : null);
     if (!response.success) {
       this.stats.badResponses += 1;

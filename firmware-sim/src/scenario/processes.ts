@@ -86,7 +86,7 @@ export async function startCloudProcess(s: CloudSettings): Promise<Proc> {
       PARKING_MQTT_HOST: '127.0.0.1',
       PARKING_MQTT_PORT: String(s.mqttPort),
       PARKING_OPERATOR_TOKEN: s.operatorToken,
-      PARKING_LOG_LEVEL: s.logLevel ?? 'warn',
+      PARKING_LOG_LEVEL: s.logLevel ?? process.env.PARKING_CLOUD_LOG_LEVEL ?? 'warn',
     },
     /Ctrl-C stops it/,
     30_000,
