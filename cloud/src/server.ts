@@ -177,9 +177,9 @@ export async function startCloud(
     await new AuthResponder(gateway).start();
     await new EventIngestor(gateway).start();
 
-    // The read model and the wire follow the log behind what gates and members wait for.
+    // The read model and the wire follow the log in turn with requests, yielding to entry decisions.
     const projector = new ScheduleProjector({
-      db: database.db,
+      db: database.lanes.derived,
       bus,
       clock,
       log: log.child('projector'),
@@ -188,7 +188,7 @@ export async function startCloud(
     await projector.start();
     closers.push(() => projector.stop());
     const publisher = new EventPublisher({
-      db: database.db,
+      db: database.lanes.derived,
       bus,
       clock,
       log: log.child('publisher'),

@@ -3,8 +3,10 @@
  * already queued on the one sqlite connection; a long batch of gate events and a projector pass
  * commit what they have when something more urgent waits, and carry on after it.
  */
+import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DbLanes } from '../../src/db/database.js';
+import type { Database } from '../../src/db/schema.js';
 import type { TestCloud } from '../../src/testing/cloud.js';
 import { event, type TestGate } from '../../src/testing/gate.js';
 import { startSite, type TestSite } from '../../src/testing/site.js';
@@ -74,6 +76,21 @@ describe('database lanes', () => {
     await Promise.all(queued);
     off();
     expect(order).toEqual(['allow', 'read 1', 'read 2', 'read 3']);
+  });
+
+  it('commits what a gate or a member is told of at synchronous=FULL, and what may be redone at NORMAL', async () => {
+    const level = (db: Kysely<Database>) =>
+      db
+        .transaction()
+        .execute(
+          async (trx) =>
+            (await sql<{ synchronous: number }>`pragma synchronous`.execute(trx)).rows[0]?.synchronous,
+        );
+    expect(await level(t.cloud.ctx.db)).toBe(2);
+    expect(await level(lanes.urgent)).toBe(1);
+    expect(await level(lanes.derived)).toBe(1);
+    expect(await level(lanes.background)).toBe(1);
+    expect(await level(t.cloud.ctx.db)).toBe(2);
   });
 
   it('commits a delivered batch in parts when an entry decision waits, each event once and in order', async () => {

@@ -9,7 +9,7 @@ import {
 } from 'kysely';
 import type { Database } from 'sqlite3';
 import { Sqlite3Connection } from './connection.js';
-import type { Sqlite3DialectConfig } from './dialect.js';
+import type { Sqlite3DialectConfig, Synchronous } from './dialect.js';
 import { type Lane, Mutex } from './mutex.js';
 import { close, open, run } from './native.js';
 
@@ -32,13 +32,17 @@ export class Sqlite3Core {
   #opening: Promise<void> | undefined;
   #users = 0;
   #closing: Promise<void> | undefined;
+  /** The connection's `synchronous` now; a driver of another level switches it when it takes it. */
+  #synchronous: Synchronous;
 
   constructor(config: Sqlite3DialectConfig) {
     this.#config = { ...config };
+    this.#synchronous = config.synchronous ?? 'NORMAL';
   }
 
-  get closed(): boolean {
-    return this.#closing !== undefined;
+  /** The level the file was opened with: what a driver without one of its own commits at. */
+  get synchronous(): Synchronous {
+    return this.#config.synchronous ?? 'NORMAL';
   }
 
   /** Opens the file on first use; one more driver is using it until `release`. */
@@ -60,15 +64,26 @@ export class Sqlite3Core {
     return this.#closing;
   }
 
-  async acquire(lane: Lane): Promise<DatabaseConnection> {
+  async acquire(lane: Lane, synchronous: Synchronous): Promise<DatabaseConnection> {
     // Closing keeps the lock for good, so waiting for it after that would never end.
     if (this.#closing) throw new Error('Sqlite3Driver: the database has been destroyed');
     await this.mutex.lock(lane);
-    if (!this.#connection) {
+    const connection = this.#connection;
+    if (!connection) {
       this.mutex.unlock();
       throw new Error('Sqlite3Driver: the database is not open (init has not completed)');
     }
-    return this.#connection;
+    if (synchronous !== this.#synchronous) {
+      // Outside any transaction: the lock is ours and every transaction ends before it is released.
+      try {
+        await connection.executeQuery(CompiledQuery.raw(`pragma synchronous = ${synchronous}`));
+      } catch (error) {
+        this.mutex.unlock();
+        throw error;
+      }
+      this.#synchronous = synchronous;
+    }
+    return connection;
   }
 
   async #open(): Promise<void> {
@@ -97,15 +112,20 @@ export class Sqlite3Core {
   }
 }
 
-/** One lane's driver over the shared core: its connections are granted in that lane's turn. */
+/**
+ * One lane's driver over the shared core: its connections are granted in that lane's turn, and its
+ * commits are as durable as its `synchronous` says (the file's own level unless it names one).
+ */
 export class Sqlite3Driver implements Driver {
   readonly #core: Sqlite3Core;
   readonly #lane: Lane;
+  readonly #synchronous: Synchronous | undefined;
   #destroyed: Promise<void> | undefined;
 
-  constructor(core: Sqlite3Core, lane: Lane = 'normal') {
+  constructor(core: Sqlite3Core, lane: Lane = 'normal', synchronous?: Synchronous) {
     this.#core = core;
     this.#lane = lane;
+    this.#synchronous = synchronous;
   }
 
   async init(): Promise<void> {
@@ -114,7 +134,7 @@ export class Sqlite3Driver implements Driver {
 
   async acquireConnection(): Promise<DatabaseConnection> {
     if (this.#destroyed) throw new Error('Sqlite3Driver: the database has been destroyed');
-    return this.#core.acquire(this.#lane);
+    return this.#core.acquire(this.#lane, this.#synchronous ?? this.#core.synchronous);
   }
 
   async releaseConnection(): Promise<void> {
@@ -174,7 +194,7 @@ async function configure(db: Database, config: Sqlite3DialectConfig): Promise<vo
   await run(db, `pragma busy_timeout = ${busyTimeoutMs}`);
   // An in-memory database cannot use WAL (sqlite answers "memory"), so don't ask.
   if (config.filename !== ':memory:') await run(db, 'pragma journal_mode = wal');
-  await run(db, `pragma synchronous = ${config.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
+  await run(db, `pragma synchronous = ${config.synchronous ?? 'NORMAL'}`);
   await run(db, 'pragma foreign_keys = on');
 }
 

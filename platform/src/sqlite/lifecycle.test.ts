@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kysely, sql } from 'kysely';
+import { Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from 'sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Sqlite3Dialect, type Sqlite3DialectConfig } from './index.js';
@@ -26,7 +26,7 @@ function connect(config: Partial<Sqlite3DialectConfig> = {}): Kysely<unknown> {
   return db;
 }
 
-async function pragma(db: Kysely<unknown>, name: string): Promise<unknown> {
+async function pragma(db: Kysely<unknown> | Transaction<unknown>, name: string): Promise<unknown> {
   const { rows } = await sql.raw<Record<string, unknown>>(`pragma ${name}`).execute(db);
   return Object.values(rows[0] ?? {})[0];
 }
@@ -141,5 +141,17 @@ describe('Sqlite3Dialect lifecycle', () => {
       handle!.run('select 1', (err) => resolve(err)),
     );
     expect(error).toMatchObject({ code: 'SQLITE_MISUSE' });
+  });
+
+  it('commits each lane at its own synchronous level, switching only when the level changes', async () => {
+    const dialect = new Sqlite3Dialect({ filename: join(dir, 'durability.db'), synchronous: 'FULL' });
+    const db = new Kysely<unknown>({ dialect });
+    const fast = new Kysely<unknown>({ dialect: dialect.inLane('urgent', { synchronous: 'NORMAL' }) });
+    const level = (k: Kysely<unknown>) => k.transaction().execute((trx) => pragma(trx, 'synchronous'));
+    expect(await level(db)).toBe(2); // FULL
+    expect(await level(fast)).toBe(1); // NORMAL
+    expect(await pragma(fast, 'synchronous')).toBe(1);
+    expect(await level(db)).toBe(2);
+    await Promise.all([fast.destroy(), db.destroy()]);
   });
 });
