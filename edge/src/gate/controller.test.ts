@@ -217,6 +217,29 @@ describe('gate state machine', () => {
     expect(r.gate.state).toBe('idle');
   });
 
+  it('reports a tailgater once when it drives under while the Started is still being committed', async () => {
+    const r = rig('entry');
+    r.arrival.set(true);
+    r.plates.read('12가3456');
+    await r.settle(1000);
+    // A disk busy writing back: each commit takes 300 ms, and the next car is under the arm by then.
+    r.recorder.commitMs = 300;
+    r.passage.set(true);
+    r.arrival.set(false);
+    r.passage.set(false);
+    await vi.advanceTimersByTimeAsync(125);
+    r.passage.set(true);
+    await r.settle(1000);
+    expect(r.recorder.types()).toEqual(['Started', 'Tailgating']);
+    // The arm was never brought down on it.
+    expect(r.barrier.commands).toEqual(['open']);
+    r.passage.set(false);
+    await r.settle(1000);
+    expect(r.barrier.commands).toEqual(['open', 'close']);
+    expect(r.recorder.types()).toEqual(['Started', 'Tailgating']);
+    expect(r.gate.state).toBe('idle');
+  });
+
   it('raises barrier_not_closed when the arm never reports closed, and clears it once it does', async () => {
     const r = rig('entry');
     r.barrier.jam();

@@ -32,6 +32,8 @@ export class GateController {
   private timer: unknown = null;
   private attempts = 0;
   private admission: Admission | null = null;
+  /** In `closing`, the arm is up for a vehicle under it, already reported as Tailgating. */
+  private heldForVehicle = false;
   private lastRead: GateSnapshot['lastRead'] = null;
   /** A read that came before its car was on the arrival loop. */
   private readonly readAhead: ReadAhead;
@@ -343,20 +345,27 @@ export class GateController {
     this.admission = null;
     this.enter('closing', { name: 'close', ms: this.timing.closeTimeoutMs });
     if (this.vehicleUnder()) {
-      // Something is under the arm (a tailgater): keep it up until the loop clears.
+      // Something is under the arm (a tailgater): keep it up until the loop clears. The loop's own
+      // input may still be queued behind this (a slow commit): it is the same vehicle.
+      this.heldForVehicle = true;
       await this.record({ type: 'Tailgating', reason: 'a second vehicle under the barrier' });
       return;
     }
+    this.heldForVehicle = false;
     await this.o.barrier.close();
   }
 
   private async onClosing(input: Input): Promise<void> {
     if (input.kind === 'passage') {
       if (input.present) {
+        // Already under the arm we kept up, and reported: nothing new.
+        if (this.heldForVehicle) return;
         // Safety reversal: a vehicle entered the arm's path while it was coming down.
+        this.heldForVehicle = true;
         await this.o.barrier.open();
         await this.record({ type: 'Tailgating', reason: 'a vehicle under the closing barrier' });
       } else {
+        this.heldForVehicle = false;
         await this.o.barrier.close();
       }
       return;

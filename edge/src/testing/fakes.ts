@@ -1,6 +1,6 @@
 /** In-memory drivers and collaborators for the gate logic's tests (no hardware, no broker). */
 
-import type { Clock } from '@parkinglot/platform/time';
+import { type Clock, systemClock } from '@parkinglot/platform/time';
 import type { Credential } from '@parkinglot/shared';
 import type {
   Barrier,
@@ -140,7 +140,14 @@ export class MemoryRecorder implements EventRecorder {
   readonly events: GateEventInput[] = [];
   /** Event types whose commit fails (a full disk). */
   readonly failing = new Set<string>();
+  /** How long each commit takes on `clock` (a disk busy writing back); none by default. */
+  commitMs = 0;
+
+  constructor(private readonly clock: Clock = systemClock) {}
+
   async record(event: GateEventInput): Promise<void> {
+    if (this.commitMs > 0)
+      await new Promise((resolve) => this.clock.setTimeout(() => resolve(null), this.commitMs));
     if (this.failing.has(event.type)) throw new Error('SQLITE_FULL: database or disk is full');
     this.events.push(event);
   }
