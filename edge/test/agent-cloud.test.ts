@@ -52,6 +52,7 @@ describe('edge agent with the cloud', () => {
     const operator = await mqtt.connectAsync(t.cloud.mqttUrl, {
       username: 'operator',
       password: t.cloud.operatorToken,
+      clientId: `operator-test-${Math.random().toString(16).slice(2, 8)}`,
     });
     const seen = new Map<string, string>();
     operator.on('message', (topic, payload) => seen.set(topic, payload.toString()));
@@ -117,6 +118,7 @@ describe('edge agent with the cloud', () => {
     const operator = await mqtt.connectAsync(t.cloud.mqttUrl, {
       username: 'operator',
       password: t.cloud.operatorToken,
+      clientId: `operator-test-${Math.random().toString(16).slice(2, 8)}`,
     });
     const gateId = exit.config.gateId;
     const history: string[] = [];

@@ -154,6 +154,7 @@ describe('edge agent process across SIGKILL', () => {
     const operator = await mqtt.connectAsync(t.cloud.mqttUrl, {
       username: 'operator',
       password: t.cloud.operatorToken,
+      clientId: `operator-test-${Math.random().toString(16).slice(2, 8)}`,
     });
     const history: string[] = [];
     operator.on('message', (_topic, payload) => history.push(payload.toString()));

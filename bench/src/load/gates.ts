@@ -34,7 +34,7 @@ export interface LoadResult {
 
 async function connect(url: string, gate: { id: string; password: string }): Promise<MqttClient> {
   const client = mqtt.connect(url, {
-    clientId: `bench-${gate.id}`,
+    clientId: gate.id,
     username: gate.id,
     password: gate.password,
     reconnectPeriod: 0,

@@ -63,6 +63,44 @@ export function canSubscribe(principal: Principal | null | undefined, filter: st
   }
 }
 
+/** Gate channels a gate may publish retained: what it says of itself, for whoever looks later. */
+const GATE_RETAINS: ReadonlySet<GateChannelName> = new Set([GateChannel.availability, GateChannel.state]);
+
+/**
+ * May `principal` have the broker keep its publish on `topic` for later subscribers? A retained
+ * request, event or command would be delivered again to every new subscriber as if it were new.
+ */
+export function canRetain(principal: Principal | null | undefined, topic: string): boolean {
+  if (!canPublish(principal, topic)) return false;
+  switch (principal!.role) {
+    case 'service':
+      return true;
+    case 'gate':
+      return ownGateChannel(principal!.gateId, topic, GATE_RETAINS);
+    case 'operator':
+      return false;
+  }
+}
+
+/** Operator client ids start with this, so that no operator session can be a gate's and no gate's an operator's. */
+export const OPERATOR_CLIENT_PREFIX = 'operator';
+
+/**
+ * Is `clientId` one this principal may use? The client id names the session the broker keeps and
+ * the connection it replaces [MQTT-3.1.4-2], so a login gets only its own: a gate's is its gate id,
+ * an operator's starts with `operator`. The cloud's own login is trusted with any.
+ */
+export function clientIdFits(principal: Principal, clientId: string): boolean {
+  switch (principal.role) {
+    case 'service':
+      return true;
+    case 'gate':
+      return clientId === principal.gateId;
+    case 'operator':
+      return clientId.startsWith(OPERATOR_CLIENT_PREFIX);
+  }
+}
+
 /**
  * A last will is a PUBLISH the broker makes on the client's behalf later [MQTT-3.1.2-8], so it needs
  * the same right as publishing on its topic now.

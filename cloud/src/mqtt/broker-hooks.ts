@@ -6,7 +6,7 @@
 
 import type { Logger } from '@parkinglot/platform/log';
 import type { AedesOptions, AuthenticateError, Client } from 'aedes';
-import { canPublish, canSubscribe, type Principal } from './acl.js';
+import { canPublish, canRetain, canSubscribe, clientIdFits, type Principal } from './acl.js';
 
 export type Authenticate = (username: string, password: Buffer | undefined) => Promise<Principal | null>;
 
@@ -19,6 +19,8 @@ export interface BrokerStats {
   publishDenied: number;
   /** SUBSCRIBE topic filters refused by the ACL (answered with SUBACK 0x80). */
   subscribeDenied: number;
+  /** Connections closed for a packet larger than allowed (packet-guard.ts). */
+  oversized: number;
 }
 
 export const newStats = (): BrokerStats => ({
@@ -26,12 +28,19 @@ export const newStats = (): BrokerStats => ({
   authErrors: 0,
   publishDenied: 0,
   subscribeDenied: 0,
+  oversized: 0,
 });
 
 // Symbols rather than plain properties so nothing we add can collide with aedes's own fields.
 const PRINCIPAL = Symbol('parkinglot.mqtt.principal');
 const WILL_TOPIC = Symbol('parkinglot.mqtt.willTopic');
-type Tagged = Client & { [PRINCIPAL]?: Principal; [WILL_TOPIC]?: string };
+const CLIENT_ID = Symbol('parkinglot.mqtt.clientId');
+type Tagged = Client & {
+  [PRINCIPAL]?: Principal;
+  [WILL_TOPIC]?: string;
+  /** The client id as sent, and whether it asked for a clean session. */
+  [CLIENT_ID]?: { id: string; clean: boolean };
+};
 
 /** The principal an aedes client authenticated as; null before authentication or for a null client. */
 export function principalOf(client: Client | null | undefined): Principal | null {
@@ -39,6 +48,7 @@ export function principalOf(client: Client | null | undefined): Principal | null
 }
 
 // CONNACK return codes, MQTT 3.1.1 table 3.1.
+const IDENTIFIER_REJECTED = 2;
 const SERVER_UNAVAILABLE = 3;
 const BAD_USERNAME_OR_PASSWORD = 4;
 const NOT_AUTHORIZED = 5;
@@ -56,7 +66,9 @@ export function createBrokerHooks(authenticate: Authenticate, stats: BrokerStats
     // preConnect is the one public hook that sees the CONNECT packet; keep the will topic so
     // authenticate can check it once the principal is known.
     preConnect(client, packet, callback) {
-      if (packet.will) (client as Tagged)[WILL_TOPIC] = packet.will.topic;
+      const tagged = client as Tagged;
+      if (packet.will) tagged[WILL_TOPIC] = packet.will.topic;
+      tagged[CLIENT_ID] = { id: packet.clientId ?? '', clean: packet.clean !== false };
       callback(null, true);
     },
 
@@ -70,12 +82,18 @@ export function createBrokerHooks(authenticate: Authenticate, stats: BrokerStats
       // [MQTT-3.1.2-18] no user name flag means no user name: nobody gets in anonymously.
       if (username === undefined)
         return refuse(BAD_USERNAME_OR_PASSWORD, 'bad username or password', 'no username');
+      const sent = tagged[CLIENT_ID] ?? { id: client.id, clean: true };
+      // [MQTT-3.1.3-8] a zero-length client id with CleanSession 0: identifier rejected.
+      if (sent.id === '' && !sent.clean)
+        return refuse(IDENTIFIER_REJECTED, 'identifier rejected', 'empty client id without a clean session');
       Promise.resolve()
         .then(() => authenticate(username, password))
         .then(
           (principal) => {
             if (!principal)
               return refuse(BAD_USERNAME_OR_PASSWORD, 'bad username or password', 'bad credentials');
+            if (!clientIdFits(principal, sent.id))
+              return refuse(IDENTIFIER_REJECTED, 'identifier rejected', `client id not this login's`);
             const will = tagged[WILL_TOPIC];
             if (will !== undefined && !canPublish(principal, will)) {
               // aedes only checks the will when it is about to publish it, after the client is gone;
@@ -104,10 +122,15 @@ export function createBrokerHooks(authenticate: Authenticate, stats: BrokerStats
     // Consequence: MQTT.js keeps the unacked QoS 1 message and replays it on every reconnect, so
     // the gate loops (disconnected before it ever sees 'connect'), one warn per attempt here.
     authorizePublish(client, packet, callback) {
-      if (canPublish(principalOf(client), packet.topic)) return callback(null);
+      const principal = principalOf(client);
+      const allowed = packet.retain
+        ? canRetain(principal, packet.topic)
+        : canPublish(principal, packet.topic);
+      if (allowed) return callback(null);
       stats.publishDenied++;
-      log.warn(`PUBLISH denied for client ${client?.id ?? '(none)'} on ${packet.topic}; disconnecting it`);
-      callback(new Error(`not authorized to publish on ${packet.topic}`));
+      const what = packet.retain ? 'retained PUBLISH' : 'PUBLISH';
+      log.warn(`${what} denied for client ${client?.id ?? '(none)'} on ${packet.topic}; disconnecting it`);
+      callback(new Error(`not authorized to publish${packet.retain ? ' retained' : ''} on ${packet.topic}`));
     },
 
     // Calling back with a null subscription makes aedes answer SUBACK 0x80 (Failure) for that

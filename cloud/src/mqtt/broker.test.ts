@@ -3,8 +3,8 @@ import { topics } from '@parkinglot/shared';
 import type { Client } from 'aedes';
 import type { MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type EmbeddedBroker, principalOf } from './broker.js';
-import { connectRaw, nextMessage, noDelayOf, startTestBroker, waitFor } from './testing.js';
+import { type EmbeddedBroker, MAX_PACKET_BYTES, principalOf } from './broker.js';
+import { connectRaw, nextMessage, noDelayOf, startTestBroker, USERS, waitFor } from './testing.js';
 
 let broker: EmbeddedBroker;
 const clients: MqttClient[] = [];
@@ -22,6 +22,14 @@ async function refusal(username: string, extra: Parameters<typeof connectRaw>[2]
     (error: Error & { code?: unknown }) => error.code,
   );
 }
+
+/** A gate's last will as the edge agent sets it: `offline`, retained, on its availability. */
+const offlineWill = (gateId: string) => ({
+  topic: topics.availability(gateId),
+  payload: Buffer.from('offline'),
+  qos: 1 as const,
+  retain: true,
+});
 
 beforeEach(async () => {
   broker = await startTestBroker();
@@ -118,12 +126,7 @@ describe('gate ACL', () => {
 
 describe('wills', () => {
   it("refuses a CONNECT whose will targets another gate's topic (CONNACK 5)", async () => {
-    const will = {
-      topic: topics.availability('B'),
-      payload: Buffer.from('offline'),
-      qos: 1 as const,
-      retain: true,
-    };
+    const will = offlineWill('B');
     expect(await refusal('gate-a', { will })).toBe(5);
     expect(broker.stats.authFailures).toBe(1);
   });
@@ -131,12 +134,7 @@ describe('wills', () => {
   it("publishes a gate's own availability will when it drops without DISCONNECT", async () => {
     const service = await connect('cloud');
     await service.subscribeAsync(topics.allAvailability, { qos: 1 });
-    const will = {
-      topic: topics.availability('A'),
-      payload: Buffer.from('offline'),
-      qos: 1 as const,
-      retain: true,
-    };
+    const will = offlineWill('A');
     const gate = await connect('gate-a', { will });
     gate.stream.destroy(); // no DISCONNECT: the broker must publish the will [MQTT-3.1.2-8]
     expect(await nextMessage(service)).toEqual({ topic: topics.availability('A'), payload: 'offline' });
@@ -181,5 +179,104 @@ describe('lifecycle', () => {
     broker = await startTestBroker(port);
     expect(broker.port).toBe(port);
     idle.destroy();
+  });
+});
+
+describe('client ids', () => {
+  it("takes only a login's own client id: a gate's is its gate id, an operator's starts with operator", async () => {
+    expect(await refusal('gate-a', { clientId: 'B' })).toBe(2);
+    expect(await refusal('gate-a', { clientId: 'operator-1' })).toBe(2);
+    expect(await refusal('ops', { clientId: 'A' })).toBe(2);
+    expect(await refusal('ops', { clientId: 'ops-console-1' })).toBe(2);
+    expect(broker.stats.authFailures).toBe(4);
+  });
+
+  it("does not let one gate kick another off with the other's client id", async () => {
+    const service = await connect('cloud');
+    await service.subscribeAsync(topics.allAvailability, { qos: 1 });
+    const will = offlineWill('A');
+    const gateA = await connect('gate-a', { will });
+    expect(await refusal('gate-b', { clientId: 'A' })).toBe(2);
+    expect(gateA.connected).toBe(true);
+    // gate A's will was not published: it is still there.
+    await gateA.publishAsync(topics.availability('A'), 'online', { qos: 1, retain: true });
+    expect(await nextMessage(service)).toEqual({ topic: topics.availability('A'), payload: 'online' });
+  });
+
+  it('refuses an empty client id without a clean session [MQTT-3.1.3-8]', async () => {
+    // MQTT.js will not send one, so the CONNECT is written by hand.
+    const str = (text: string) => {
+      const bytes = Buffer.from(text, 'utf8');
+      return Buffer.concat([Buffer.from([bytes.length >> 8, bytes.length & 0xff]), bytes]);
+    };
+    const body = Buffer.concat([
+      str('MQTT'),
+      Buffer.from([4, 0xc0, 0, 60]), // level 4; user name and password, CleanSession 0; keep-alive 60 s
+      str(''),
+      str('cloud'),
+      str(USERS.cloud!.password),
+    ]);
+    const { createConnection } = await import('node:net');
+    const socket = createConnection({ host: '127.0.0.1', port: broker.port });
+    socket.on('error', () => {});
+    const answer = new Promise<Buffer>((resolve) => socket.once('data', resolve));
+    socket.write(Buffer.concat([Buffer.from([0x10, body.length]), body]));
+    // CONNACK, remaining length 2, no session present, return code 2 (identifier rejected).
+    expect([...(await answer)]).toEqual([0x20, 2, 0, 2]);
+    socket.destroy();
+  });
+});
+
+/** What a new subscriber to parking/# is handed as retained, up to a marker sent after it subscribed. */
+async function retainedSeenBy(): Promise<string[]> {
+  const operator = await connect('ops');
+  const seen: string[] = [];
+  operator.on('message', (topic) => seen.push(topic));
+  await operator.subscribeAsync('parking/#', { qos: 1 });
+  const service = await connect('cloud');
+  await service.publishAsync('parking/events/Marker', 'x', { qos: 1 });
+  await expect.poll(() => seen.at(-1)).toBe('parking/events/Marker');
+  return seen.slice(0, -1);
+}
+
+describe('retained messages', () => {
+  it("keeps a gate's retained state, and disconnects a gate that retains a request or an event", async () => {
+    const gate = await connect('gate-a');
+    await gate.publishAsync(topics.state('A'), '{"barrier":"closed"}', { qos: 1, retain: true });
+    for (const topic of [topics.authRequest('A'), topics.events('A')]) {
+      const g = await connect('gate-a');
+      const closed = waitFor(g, 'close');
+      void g.publishAsync(topic, 'kept for later?', { qos: 1, retain: true }).catch(() => {});
+      await closed;
+    }
+    expect(broker.stats.publishDenied).toBe(2);
+    expect(await retainedSeenBy()).toEqual([topics.state('A')]);
+  });
+});
+
+describe('packet sizes', () => {
+  it('closes a connection whose CONNECT claims more than a CONNECT needs, before reading it', async () => {
+    const { createConnection } = await import('node:net');
+    const socket = createConnection({ host: '127.0.0.1', port: broker.port });
+    await waitFor(socket, 'connect');
+    socket.on('error', () => {});
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    // The largest remaining length MQTT can express, then data that never ends.
+    socket.write(Buffer.from([0x10, 0xff, 0xff, 0xff, 0x7f]));
+    socket.write(Buffer.alloc(64 * 1024));
+    await closed;
+    expect(broker.stats.oversized).toBe(1);
+  });
+
+  it('disconnects a logged-in gate that publishes more than a packet may hold, and keeps nothing of it', async () => {
+    const gate = await connect('gate-a');
+    gate.on('error', () => {});
+    const closed = new Promise<void>((resolve) => gate.once('close', () => resolve()));
+    void gate
+      .publishAsync(topics.state('A'), Buffer.alloc(MAX_PACKET_BYTES + 1, 0x41), { qos: 1, retain: true })
+      .catch(() => {});
+    await closed;
+    expect(broker.stats.oversized).toBe(1);
+    expect(await retainedSeenBy()).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@
  */
 import net from 'node:net';
 import type { Logger } from '@parkinglot/platform/log';
+import { MAX_EVENTS_PAYLOAD_BYTES } from '@parkinglot/shared';
 import { Aedes, type Client } from 'aedes';
 import {
   type Authenticate,
@@ -12,6 +13,7 @@ import {
   newStats,
   principalOf,
 } from './broker-hooks.js';
+import { MAX_CONNECT_BYTES, PacketSizeGuard } from './packet-guard.js';
 
 export type { Principal } from './acl.js';
 export type { Authenticate, BrokerStats } from './broker-hooks.js';
@@ -50,6 +52,12 @@ export class BrokerListenError extends Error {
   }
 }
 
+/**
+ * The largest packet after the CONNECT: an `events` batch the cloud reads to name what it rejects
+ * (4 × MAX_EVENTS_PAYLOAD_BYTES), with room for its topic. Anything larger closes the connection.
+ */
+export const MAX_PACKET_BYTES = 4 * MAX_EVENTS_PAYLOAD_BYTES + 4096;
+
 /** Messages in flight before aedes queues: above the number of gates one site runs, with headroom. */
 export const BROKER_CONCURRENCY = 100_000;
 
@@ -87,6 +95,16 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     socket.setNoDelay(true);
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
+    // aedes reads with read() on 'readable'; each chunk it reads is also emitted as 'data', here,
+    // before it is parsed, so an oversized claim closes the socket before its body is buffered.
+    const guard = new PacketSizeGuard({ first: MAX_CONNECT_BYTES, later: MAX_PACKET_BYTES });
+    socket.on('data', (chunk: Buffer) => {
+      const why = guard.feed(chunk);
+      if (!why || socket.destroyed) return;
+      stats.oversized++;
+      log.warn(`closing MQTT connection from ${socket.remoteAddress}:${socket.remotePort}: ${why}`);
+      socket.destroy();
+    });
     aedes.handle(socket);
   });
 

@@ -7,7 +7,7 @@ import { quietLogger } from '@parkinglot/platform/log';
 import { MqttConnection, type MqttConnectionOptions } from '@parkinglot/platform/mqtt';
 import type { MqttClient } from 'mqtt';
 import type { EmbeddedBroker } from './broker.js';
-import { connectRaw, startTestBroker, USERS, WAIT_MS } from './testing.js';
+import { clientIdFor, connectRaw, startTestBroker, USERS, WAIT_MS } from './testing.js';
 
 export class ConnectionFixture {
   broker!: EmbeddedBroker;
@@ -27,7 +27,7 @@ export class ConnectionFixture {
       url: `mqtt://127.0.0.1:${this.broker.port}`,
       username,
       password: USERS[username]?.password ?? 'wrong',
-      clientId: `${username}-conn-${Math.random().toString(16).slice(2, 8)}`,
+      clientId: clientIdFor(username),
       log: quietLogger(),
       reconnectPeriodMs: 20,
       ...extra,

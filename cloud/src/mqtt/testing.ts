@@ -34,12 +34,20 @@ export function startTestBroker(port = 0, log: Logger = quietLogger()): Promise<
   });
 }
 
+/** The client id a test login may use (acl.ts clientIdFits): a gate's own id, `operator-…`, or any. */
+export function clientIdFor(username: string): string {
+  const principal = USERS[username]?.principal;
+  const suffix = Math.random().toString(16).slice(2, 8);
+  if (principal?.role === 'gate') return principal.gateId;
+  return principal?.role === 'operator' ? `operator-${suffix}` : `${username}-${suffix}`;
+}
+
 /** A plain MQTT.js client that does not reconnect, so a refusal or disconnect stays observable. */
 export function connectRaw(port: number, username: string, extra: IClientOptions = {}): Promise<MqttClient> {
   return connectAsync(`mqtt://127.0.0.1:${port}`, {
     username,
     password: USERS[username]?.password ?? 'wrong',
-    clientId: `${username}-${Math.random().toString(16).slice(2, 8)}`,
+    clientId: clientIdFor(username),
     protocolVersion: 4,
     reconnectPeriod: 0,
     connectTimeout: WAIT_MS,

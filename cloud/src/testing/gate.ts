@@ -27,7 +27,8 @@ export class TestGate {
     const client = mqtt.connect(url, {
       username,
       password,
-      clientId: `test-${username}`,
+      // A gate's client id is its gate id (its login's username): the broker refuses any other.
+      clientId: username,
       reconnectPeriod: 100,
       connectTimeout: 2000,
     });

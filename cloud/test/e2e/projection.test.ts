@@ -76,6 +76,7 @@ describe('schedule projection', () => {
     const client = await mqtt.default.connectAsync(t.cloud.mqttUrl, {
       username: 'operator',
       password: t.cloud.operatorToken,
+      clientId: `operator-test-${Math.random().toString(16).slice(2, 8)}`,
     });
     const seen: number[] = [];
     client.on('message', (_topic, payload) => seen.push(JSON.parse(payload.toString()).seq));

@@ -36,7 +36,7 @@ export class CloudClient {
       password: this.operatorToken,
       reconnectPeriod: 200,
       resubscribe: false,
-      clientId: `scenario-${process.pid}-${Date.now()}`,
+      clientId: `operator-scenario-${process.pid}-${Date.now()}`,
     });
     // Subscribed on every connect (after the cloud restarts its broker knows nothing of us), then
     // whatever was published while we were away is fetched from the log by seq.
