@@ -16,7 +16,47 @@ const id = z.string().min(1).max(64);
  * Any ISO-8601 time with an offset, stored and compared as UTC (`…Z`): a gate in +09:00 and one in
  * UTC must order their events correctly, and the database compares times as text.
  */
-const isoTime = z.iso.datetime({ offset: true }).transform((at) => new Date(at).toISOString());
+const isoTime = z.iso.datetime({ offset: true }).transform((at, ctx) => {
+  const ms = Date.parse(at);
+  // Past 9999 in UTC the ISO text becomes `+010000-…`, which no longer orders as text.
+  if (!(ms >= 0 && ms <= LATEST_TIME_MS)) {
+    ctx.addIssue({ code: 'custom', message: 'a time from 1970 to 9999 (UTC)' });
+    return z.NEVER;
+  }
+  return new Date(ms).toISOString();
+});
+const LATEST_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/** How far a gate's free-form `detail` may go: it is stored and logged, never interpreted. */
+export const DETAIL_LIMITS = { depth: 8, nodes: 256, chars: 4096 } as const;
+
+/**
+ * Why `value` (parsed JSON) is beyond `limits`, or null. Walks with a stack of its own rather than
+ * recursing: a payload of 5,000 nested arrays must not overflow the call stack here or later (in
+ * JSON.stringify).
+ */
+export function exceedsJsonLimits(
+  value: unknown,
+  limits: { depth: number; nodes: number; chars: number },
+): string | null {
+  const stack: [unknown, number][] = [[value, 1]];
+  let nodes = 0;
+  let chars = 0;
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (depth > limits.depth) return `nests deeper than ${limits.depth} levels`;
+    if (++nodes > limits.nodes) return `has more than ${limits.nodes} values`;
+    if (typeof node === 'string') chars += node.length;
+    else if (node !== null && typeof node === 'object') {
+      for (const [key, child] of Object.entries(node)) {
+        chars += key.length;
+        stack.push([child, depth + 1]);
+      }
+    }
+    if (chars > limits.chars) return `holds more than ${limits.chars} characters`;
+  }
+  return null;
+}
 
 export const credentialSchema = z.object({
   kind: z.enum(['plate', 'rfid']),
@@ -69,7 +109,13 @@ export const gateEventSchema = z
     requestId: id.optional(),
     reason: z.string().max(64).optional(),
     at: isoTime,
-    detail: z.record(z.string(), z.unknown()).optional(),
+    detail: z
+      .record(z.string(), z.unknown())
+      .superRefine((detail, ctx) => {
+        const why = exceedsJsonLimits(detail, DETAIL_LIMITS);
+        if (why) ctx.addIssue({ code: 'custom', message: `detail ${why}` });
+      })
+      .optional(),
   })
   .superRefine((event, ctx) => {
     if ((event.type === 'Started' || event.type === 'Ended') && !event.credential) {

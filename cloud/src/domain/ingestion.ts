@@ -140,6 +140,16 @@ class BatchRecord {
 
 const ROWS_PER_STATEMENT = 500;
 
+/** A gate's clock may run this far ahead of the cloud's. */
+export const MAX_CLOCK_AHEAD_MS = 5 * 60_000;
+/** The oldest event applied: an outbox keeps what an outage leaves, for up to this long. */
+export const MAX_EVENT_AGE_MS = 90 * 24 * 3600_000;
+
+function withinTimeWindow(at: string, now: number): boolean {
+  const ms = Date.parse(at);
+  return ms <= now + MAX_CLOCK_AHEAD_MS && ms >= now - MAX_EVENT_AGE_MS;
+}
+
 /** One event inside the caller's transaction, skipped if the batch record says it was applied. */
 async function applyIn(
   trx: Trx,
@@ -153,10 +163,14 @@ async function applyIn(
   const normal = raw ? normalizeCredential(raw.kind, raw.value) : null;
   const event = normal?.ok ? { ...received, credential: { kind: raw!.kind, value: normal.value } } : received;
   // A misread plate on an Ended must not vanish: it is kept, with the raw read, for the operator.
+  // So is an event from outside the time window: applied, it could reach into sessions before or
+  // after it (an Ended dated 9999 would close the car's next session the moment it opened).
   const outcome: Outcome =
     normal && !normal.ok
       ? { outcome: 'anomaly', anomaly: 'unreadable_credential', events: [] }
-      : await dispatch(trx, gate, event, now, batch);
+      : !withinTimeWindow(event.at, now)
+        ? { outcome: 'anomaly', anomaly: 'time_out_of_window', events: [] }
+        : await dispatch(trx, gate, event, now, batch);
   batch.add({
     event_id: event.eventId,
     gate_id: gate.id,
@@ -300,18 +314,22 @@ async function onStarted(
   const memberId = await memberIdByCredential(trx, cred.kind, cred.value);
   let candidates = trx
     .selectFrom('reservations')
-    .select(['id', 'space_id', 'plate', 'admission_gate_id'])
+    .select(['id', 'space_id', 'plate', 'admission_gate_id', 'member_id'])
     .where('status', '=', 'reserved')
     .where('facility_id', '=', gate.facility_id);
   candidates = event.reservationId
     ? candidates.where('id', '=', event.reservationId)
     : candidates.where('member_id', '=', memberId ?? '');
   const found = await candidates.orderBy('created_at').execute();
+  // A reservation named by the gate is used only by its own member's car: another's must not be
+  // consumed (its member would be locked out). The car is inside all the same.
+  const notOwned = event.reservationId !== undefined && found.some((r) => r.member_id !== memberId);
   // The reservation this gate just admitted, else the one made for this plate, else the oldest.
-  const reservation =
-    found.find((r) => r.admission_gate_id === gate.id) ??
-    found.find((r) => r.plate === cred.value) ??
-    found[0];
+  const reservation = notOwned
+    ? undefined
+    : (found.find((r) => r.admission_gate_id === gate.id) ??
+      found.find((r) => r.plate === cred.value) ??
+      found[0]);
   const opened = await openSession(trx, gate, event, cred, memberId, reservation, now);
   const events = [...opened.events];
   // An Ended for this car that arrived before its Started (another gate's outbox drained first),
@@ -349,6 +367,7 @@ async function onStarted(
       .where('event_id', '=', early.event_id)
       .execute();
   }
+  if (notOwned) return { outcome: 'anomaly', anomaly: 'reservation_not_owned', events };
   if (!reservation) return { outcome: 'anomaly', anomaly: 'started_without_reservation', events };
   return { outcome: 'applied', events };
 }
