@@ -49,3 +49,26 @@ describe('plates of scripts with combining marks', () => {
     expect(normalizePlate(raw)).toEqual({ ok: true, value: expected });
   });
 });
+
+describe('normalisation is idempotent', () => {
+  it.each(['\u0390', '\u03b0', '\u1fd2', '\u1fd3', '\u1fd7', '\u1fe2', '\u1fe3', '\u1fe7'])(
+    'for U+%s, whose upper case decomposes',
+    (letter) => {
+      const once = normalizePlate(`${letter}1`);
+      expect(once.ok).toBe(true);
+      if (once.ok) expect(normalizePlate(once.value)).toEqual(once);
+    },
+  );
+
+  it('over every letter of the Greek, Latin-1 and Latin Extended blocks', () => {
+    for (let cp = 0xc0; cp < 0x2000; cp++) {
+      const once = normalizePlate(`${String.fromCodePoint(cp)}1`);
+      if (once.ok) expect(normalizePlate(once.value), `U+${cp.toString(16)}`).toEqual(once);
+    }
+  });
+
+  it('refuses a lone surrogate instead of storing U+FFFD', () => {
+    expect(normalizePlate('A\ud800B')).toEqual({ ok: false, error: expect.stringMatching(/lone surrogate/) });
+    expect(normalizePlate('12가3456😀').ok).toBe(false); // an emoji is no plate, but it is well formed
+  });
+});

@@ -17,17 +17,26 @@ export type NormalizeResult = { ok: true; value: string } | { ok: false; error: 
 
 /**
  * NFKC folds full-width digits and letters ("１２가３４５６") into their plain forms while keeping
- * composed Hangul syllables composed; upper-casing is a no-op for scripts without case.
+ * composed Hangul syllables composed; upper-casing is a no-op for scripts without case. Upper-casing
+ * can decompose (Greek `ΐ` becomes `Ϊ́`, three code points), so NFKC runs again after it: what this
+ * returns, normalised again, is itself.
  */
 export function normalizePlate(raw: string): NormalizeResult {
   if (typeof raw !== 'string') return { ok: false, error: 'plate must be a string' };
-  const value = raw.normalize('NFKC').replace(SEPARATORS, '').toUpperCase();
+  if (!isWellFormed(raw)) return { ok: false, error: 'plate is not valid Unicode (a lone surrogate)' };
+  const value = raw.normalize('NFKC').replace(SEPARATORS, '').toUpperCase().normalize('NFKC');
   if (value.length === 0) return { ok: false, error: 'plate is empty' };
   if (!PLATE_SHAPE.test(value)) {
     return { ok: false, error: 'plate must be 1-16 letters or digits (spaces and hyphens are ignored)' };
   }
   return { ok: true, value };
 }
+
+/** False for a string holding a lone UTF-16 surrogate, which has no UTF-8 form and would be stored as U+FFFD. */
+export function isWellFormed(text: string): boolean {
+  return !LONE_SURROGATE.test(text);
+}
+const LONE_SURROGATE = /\p{Surrogate}/u;
 
 /** An RFID tag id as hex (an RDM6300 reports 10 hex characters: a version byte and a 32-bit id). */
 export function normalizeRfidTag(raw: string): NormalizeResult {

@@ -10,6 +10,9 @@ import { memberRoutes } from './routes/members.js';
 import { reservationRoutes } from './routes/reservations.js';
 import { scheduleRoutes } from './routes/schedule.js';
 
+/** The largest request body: a member with many plates and tags is a few KiB. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
 export interface Readiness {
   /** Each named dependency and whether it is reachable now. */
   check(): Promise<Record<string, boolean>>;
@@ -30,7 +33,17 @@ export function createHttpApp(ctx: DomainContext, options: { operatorToken: stri
   });
 
   const api = new Hono<Env>();
-  api.use(bodyLimit({ maxSize: 64 * 1024 }));
+  api.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      // The rest of the body is never read, so the connection cannot carry another request: without
+      // `Connection: close` the next request on it would be parsed from the leftover bytes and lost.
+      onError: (c) =>
+        c.json(errorBody('payload_too_large', `the request body is over ${MAX_BODY_BYTES} bytes`), 413, {
+          Connection: 'close',
+        }),
+    }),
+  );
   api.use(authenticate(ctx.db, options.operatorToken));
   api.route('/facilities', facilityRoutes(ctx));
   api.route('/members', memberRoutes(ctx));

@@ -1,5 +1,5 @@
 /** Body and query validation: anything that does not parse or validate is a 400, never a 500. */
-import { describeZodError } from '@parkinglot/shared';
+import { describeZodError, isWellFormed } from '@parkinglot/shared';
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import { DomainError } from '../domain/errors.js';
@@ -11,7 +11,28 @@ export async function readBody<S extends z.ZodType>(c: Context, schema: S): Prom
   } catch {
     throw new DomainError('malformed_json', 'the request body is not valid JSON', 400);
   }
+  if (holdsLoneSurrogate(raw)) {
+    // JSON may spell one (`"\ud800"`), but it has no UTF-8 form: stored, it would come back as U+FFFD.
+    throw new DomainError('malformed_json', 'the request body holds a lone UTF-16 surrogate', 400);
+  }
   return check(schema, raw);
+}
+
+/** Walks every key and string of a parsed body, with a stack of its own (no recursion). */
+function holdsLoneSurrogate(value: unknown): boolean {
+  const stack = [value];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (typeof node === 'string') {
+      if (!isWellFormed(node)) return true;
+    } else if (node !== null && typeof node === 'object') {
+      for (const [key, child] of Object.entries(node)) {
+        if (!isWellFormed(key)) return true;
+        stack.push(child);
+      }
+    }
+  }
+  return false;
 }
 
 export function readQuery<S extends z.ZodType>(c: Context, schema: S): z.output<S> {

@@ -34,6 +34,9 @@ describe('HTTP errors', () => {
       { path: `/api/facilities/${site.facility.id}/gates`, body: { name: 'g', direction: 'sideways' } },
       { path: '/api/members', body: { name: 'n', plates: [] } },
       { path: '/api/members', body: { name: 'n', plates: ['AB 12'], rfidTags: ['xyz'] } },
+      // A lone surrogate, spelled as JSON allows: 400, not stored as U+FFFD.
+      { path: '/api/members', rawBody: '{"name":"A\\ud800B","plates":["AB12"]}' },
+      { path: '/api/facilities', rawBody: '{"name":"ok","\\udc00":1}' },
     ];
     for (const c of cases) {
       const res = await t.api.call('POST', c.path, c);
@@ -115,6 +118,36 @@ describe('HTTP errors', () => {
     });
     expect(res.status).toBe(413);
     expect(res.body.error).toBe('payload_too_large');
+  });
+
+  it('closes the connection after a 413, so that the next request on a keep-alive client is served', async () => {
+    const { Agent, request } = await import('node:http');
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const send = (body: string) =>
+      new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
+        const req = request(
+          `${t.cloud.httpUrl}/api/facilities`,
+          {
+            method: 'POST',
+            agent,
+            headers: { authorization: `Bearer ${t.cloud.operatorToken}`, 'content-type': 'application/json' },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection }));
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+    try {
+      const big = await send(JSON.stringify({ name: 'x'.repeat(200_000) }));
+      expect(big).toEqual({ status: 413, connection: 'close' });
+      for (let i = 0; i < 3; i++)
+        expect((await send(JSON.stringify({ name: `after ${i}` }))).status).toBe(201);
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('health and readiness', async () => {

@@ -29,6 +29,22 @@ const stderrSink: LogSink = {
   },
 };
 
+/**
+ * What comes from outside (a client id, an event id, a topic) can hold a newline and a forged log
+ * line after it, or terminal escapes: every control character of a message is written escaped
+ * (`\n`, `\x1b`), so one entry is always one line and nothing in it drives the terminal.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+export function escapeControl(text: string): string {
+  return text.replace(CONTROL, (c) => {
+    if (c === '\n') return '\\n';
+    if (c === '\r') return '\\r';
+    if (c === '\t') return '\\t';
+    return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
+}
+
 function describe(error: unknown): string {
   if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`;
   return String(error);
@@ -43,7 +59,15 @@ export function createLogger(
   const emit = (at: Exclude<LogLevel, 'silent'>, message: Message, error?: unknown) => {
     if (ORDER[at] < threshold) return;
     const text = typeof message === 'function' ? message() : message;
-    sink.write(at, namespace, error === undefined ? text : `${text}: ${describe(error)}`);
+    // A stack keeps its lines, each indented, so none of them can pass for an entry of its own.
+    const detail =
+      error === undefined
+        ? ''
+        : `: ${describe(error)
+            .split('\n')
+            .map((line) => escapeControl(line))
+            .join('\n    ')}`;
+    sink.write(at, namespace, `${escapeControl(text)}${detail}`);
   };
   return {
     debug: (m) => emit('debug', m),
