@@ -1,5 +1,5 @@
 /**
- * Gate event ingestion. Each event is applied at most once (its eventId is the key of `gate_events`),
+ * Gate event ingestion. Each event is applied at most once (its gate and eventId are the key of `gate_events`),
  * in its own transaction together with the domain events it causes; the caller acks only what this
  * returns as applied, after the commit. Events that cannot be applied as they stand (an Ended with
  * no open session, a Started without a reservation) are kept as anomalies, never dropped.
@@ -95,14 +95,15 @@ class BatchRecord {
 
   private constructor(private readonly seen: Set<string>) {}
 
-  /** Looks up which of these eventIds were applied before, in one query per 500. */
-  static async of(trx: Trx, events: GateEvent[]): Promise<BatchRecord> {
+  /** Looks up which of this gate's eventIds were applied before, in one query per 500. */
+  static async of(trx: Trx, gate: Gate, events: GateEvent[]): Promise<BatchRecord> {
     const ids = [...new Set(events.map((e) => e.eventId))];
     const seen = new Set<string>();
     for (let start = 0; start < ids.length; start += ROWS_PER_STATEMENT) {
       const rows = await trx
         .selectFrom('gate_events')
         .select('event_id')
+        .where('gate_id', '=', gate.id)
         .where('event_id', 'in', ids.slice(start, start + ROWS_PER_STATEMENT))
         .execute();
       for (const row of rows) seen.add(row.event_id);
@@ -232,7 +233,7 @@ function applyPrefix(ctx: DomainContext, gate: Gate, events: GateEvent[]): Promi
   return commit(ctx, async (trx, now) => {
     const results: Applied['result'][] = [];
     const domainEvents: NewDomainEvent[] = [];
-    const batch = await BatchRecord.of(trx, events);
+    const batch = await BatchRecord.of(trx, gate, events);
     for (const event of events) {
       const applied = await applyIn(trx, gate, event, now, batch);
       results.push(applied.result);
@@ -254,7 +255,7 @@ async function applyOneByOne(
   for (const event of events) {
     results.push(
       await commit(ctx, async (trx, now) => {
-        const batch = await BatchRecord.of(trx, [event]);
+        const batch = await BatchRecord.of(trx, gate, [event]);
         const applied = await applyIn(trx, gate, event, now, batch);
         await batch.flush(trx);
         return { result: applied.result, events: applied.events };
@@ -364,6 +365,7 @@ async function onStarted(
     await trx
       .updateTable('gate_events')
       .set({ outcome: 'applied', anomaly: 'ended_before_started_reconciled' })
+      .where('gate_id', '=', early.gate_id)
       .where('event_id', '=', early.event_id)
       .execute();
   }

@@ -43,6 +43,27 @@ describe('hostile gate events', () => {
     expect(await entry.authorize({ kind: 'plate', value: '41CC411' })).toMatchObject({ decision: 'allow' });
   });
 
+  it("applies a gate's event whose eventId another gate has used before", async () => {
+    const m = await t.api.member('Shadowed', ['48SH488']);
+    const r = await t.api.reserve(m.token, site.spaces[3].id, '48SH488');
+    const forged = event('Denied', { kind: 'plate', value: '48SH488' }, { reason: 'no_reservation' });
+    expect((await exit.sendEvents(forged, forged.eventId)).eventIds).toEqual([forged.eventId]);
+    expect(await entry.authorize({ kind: 'plate', value: '48SH488' })).toMatchObject({ decision: 'allow' });
+    const started = {
+      ...event('Started', { kind: 'plate', value: '48SH488' }, { reservationId: r.id }),
+      eventId: forged.eventId,
+    };
+    expect((await entry.sendEvents(started, started.eventId)).eventIds).toEqual([started.eventId]);
+    expect(await reservation(r.id)).toMatchObject({ status: 'in_use' });
+    const rows = await db()
+      .selectFrom('gate_events')
+      .select(['gate_id', 'outcome'])
+      .where('event_id', '=', forged.eventId)
+      .orderBy('gate_id')
+      .execute();
+    expect(rows.map((row) => row.outcome).sort()).toEqual(['applied', 'recorded']);
+  });
+
   it('keeps a far-future Ended aside so that it cannot close the car’s next session', async () => {
     const m = await t.api.member('Future', ['42FF422']);
     const future = event('Ended', { kind: 'plate', value: '42FF422' }, { at: '9999-12-31T23:59:59Z' });

@@ -5,6 +5,7 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
 import * as m001 from './001-initial.js';
 import * as m002 from './002-member-lookups.js';
+import * as m003 from './003-gate-event-keys.js';
 
 export type SqlDialectName = 'sqlite' | 'postgres';
 
@@ -17,6 +18,7 @@ type MigrationModule = { up(db: Kysely<unknown>, ctx: MigrationContext): Promise
 const MIGRATIONS: Record<string, MigrationModule> = {
   '001-initial': m001,
   '002-member-lookups': m002,
+  '003-gate-event-keys': m003,
 };
 
 class StaticProvider implements MigrationProvider {
