@@ -16,6 +16,7 @@ async function main(): Promise<void> {
     'parkinglot cloud is up',
     `  HTTP API        ${cloud.httpUrl}/api   (health ${cloud.httpUrl}/healthz, readiness /readyz)`,
     `  MQTT            ${cloud.mqttUrl}   ${cloud.mqttPort === null ? '(external broker)' : '(embedded broker)'}`,
+    ...(cloud.mqttTlsUrl ? [`  MQTT over TLS   ${cloud.mqttTlsUrl}`] : []),
     `  database        ${config.databaseUrl.replace(/\/\/[^@/]*@/, '//***@')}`,
     config.operatorToken
       ? '  operator token  (from PARKING_OPERATOR_TOKEN)'

@@ -24,7 +24,7 @@ import { EventIngestor } from './gateway/event-ingestor.js';
 import { GateDirectory } from './gateway/gate-directory.js';
 import { Counters } from './gateway/metrics.js';
 import { createHttpApp } from './http/app.js';
-import { type EmbeddedBroker, startEmbeddedBroker } from './mqtt/broker.js';
+import { type BrokerTls, type EmbeddedBroker, startEmbeddedBroker } from './mqtt/broker.js';
 import { EventPublisher } from './projection/publisher.js';
 import { ScheduleProjector } from './projection/schedule-projector.js';
 import { listenOnPort } from './util/ports.js';
@@ -36,6 +36,8 @@ export interface Cloud {
   /** Where gates connect. */
   mqttUrl: string;
   mqttPort: number | null;
+  /** Where gates connect over TLS, when the embedded broker has a TLS listener. */
+  mqttTlsUrl: string | null;
   operatorToken: string;
   /** True when the operator token was generated (and saved under the data directory) on this start. */
   operatorTokenGenerated: boolean;
@@ -97,6 +99,26 @@ function listen(
   });
 }
 
+/** The embedded broker's TLS listener, its PEM files read now: a missing one stops the start, named. */
+function brokerTls(config: ResolvedConfig): BrokerTls | null {
+  if (config.mqttTlsPort === undefined || !config.mqttTlsCert || !config.mqttTlsKey) return null;
+  const read = (variable: string, file: string) => {
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      throw new StartupError(`${variable} ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+    }
+  };
+  return {
+    port: config.mqttTlsPort,
+    cert: read('PARKING_MQTT_TLS_CERT', config.mqttTlsCert),
+    key: read('PARKING_MQTT_TLS_KEY', config.mqttTlsKey),
+    ...(config.mqttTlsClientCa
+      ? { clientCa: read('PARKING_MQTT_TLS_CLIENT_CA', config.mqttTlsClientCa) }
+      : {}),
+  };
+}
+
 const stepAside = (log: Logger, setting: string) => (taken: number, next: number) =>
   log.warn(`port ${taken} is taken; trying ${next} (set ${setting} to choose one)`);
 
@@ -150,10 +172,17 @@ export async function startCloud(
           ? { role: 'gate' as const, gateId: username }
           : null;
       };
+      const tls = brokerTls(config);
       broker = await listenOnPort(
         { configured: config.mqttPort, fallback: DEFAULT_MQTT_PORT },
         (port) =>
-          startEmbeddedBroker({ host: config.mqttHost, port, log: log.child('broker'), authenticate }),
+          startEmbeddedBroker({
+            host: config.mqttHost,
+            port,
+            log: log.child('broker'),
+            authenticate,
+            ...(tls ? { tls } : {}),
+          }),
         stepAside(log, 'PARKING_MQTT_PORT'),
       ).catch((error: Error) => {
         throw new StartupError(`PARKING_MQTT_PORT: ${error.message}`);
@@ -234,6 +263,10 @@ export async function startCloud(
         ? `mqtt://${config.mqttHost === '0.0.0.0' ? '127.0.0.1' : config.mqttHost}:${broker.port}`
         : mqttUrl,
       mqttPort: broker?.port ?? null,
+      mqttTlsUrl:
+        broker?.tlsPort == null
+          ? null
+          : `mqtts://${config.mqttHost === '0.0.0.0' ? '127.0.0.1' : config.mqttHost}:${broker.tlsPort}`,
       operatorToken: token,
       operatorTokenGenerated: generated,
       ctx,

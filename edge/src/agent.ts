@@ -3,14 +3,15 @@
  * cloud, wired together. It starts with the cloud unreachable (entries are denied, exits open, events
  * wait in the outbox) and catches up when the link comes back.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '@parkinglot/platform/log';
-import { MqttConnection } from '@parkinglot/platform/mqtt';
+import { MqttConnection, type TlsSettings } from '@parkinglot/platform/mqtt';
 import { type Clock, systemClock } from '@parkinglot/platform/time';
 import { topics } from '@parkinglot/shared';
 import { CloudAuthorizer } from './cloud/authorizer.js';
 import { GateLink } from './cloud/gate-link.js';
+import { EdgeConfigError } from './config/load.js';
 import type { EdgeConfig } from './config/schema.js';
 import type { Hardware } from './drivers/hardware.js';
 import { GateController } from './gate/controller.js';
@@ -35,6 +36,27 @@ export interface AgentDeps {
   hardware: Hardware;
 }
 
+/** The PEM files an mqtts:// link names, read at start: a missing one stops the agent with its path. */
+function tlsFiles(config: EdgeConfig): { tls?: TlsSettings } {
+  const { caFile, certFile, keyFile } = config.mqtt;
+  if (!caFile && !certFile) return {};
+  const read = (setting: string, file: string) => {
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      throw new EdgeConfigError([
+        `mqtt.${setting} ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+      ]);
+    }
+  };
+  return {
+    tls: {
+      ...(caFile ? { ca: read('caFile', caFile) } : {}),
+      ...(certFile && keyFile ? { cert: read('certFile', certFile), key: read('keyFile', keyFile) } : {}),
+    },
+  };
+}
+
 export async function startAgent(config: EdgeConfig, deps: AgentDeps): Promise<Agent> {
   const { log, hardware } = deps;
   const clock = deps.clock ?? systemClock;
@@ -48,6 +70,7 @@ export async function startAgent(config: EdgeConfig, deps: AgentDeps): Promise<A
 
   const mqtt = new MqttConnection({
     url: config.mqtt.url,
+    ...tlsFiles(config),
     username: config.mqtt.username ?? gateId,
     password: config.mqtt.password,
     clientId: gateId,

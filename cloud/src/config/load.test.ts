@@ -24,6 +24,15 @@ describe('configuration', () => {
     expect(config).toMatchObject({ httpPort: 9100, mqttPort: 9001, reservationHold: 30 * 60_000 });
   });
 
+  it('asks for the TLS listener and its certificate together', () => {
+    expect(() => loadConfig({ env: { PARKING_MQTT_TLS_PORT: '8883' } })).toThrow(/mqttTlsCert.*needs/s);
+    expect(() => loadConfig({ env: { PARKING_MQTT_TLS_CERT: 'broker.pem' } })).toThrow(/no mqttTlsPort/);
+    const config = loadConfig({
+      env: { PARKING_MQTT_TLS_PORT: '8883', PARKING_MQTT_TLS_CERT: 'b.pem', PARKING_MQTT_TLS_KEY: 'b.key' },
+    });
+    expect(config).toMatchObject({ mqttTlsPort: 8883, mqttTlsCert: 'b.pem', mqttTlsKey: 'b.key' });
+  });
+
   it('reports every bad setting at once, each by its variable', () => {
     let error: unknown;
     try {

@@ -32,25 +32,52 @@ const duration = (fallback: string, min: string, max: string) =>
       return ms;
     });
 
-export const configSchema = z.object({
-  httpHost: z.string().min(1).default('0.0.0.0'),
-  /** Unset: 8080, or the next free port if 8080 is taken. */
-  httpPort: port.optional(),
-  mqttHost: z.string().min(1).default('0.0.0.0'),
-  /** Unset: 1883, or the next free port if 1883 is taken (a Mosquitto may already be there). */
-  mqttPort: port.optional(),
-  mqttUrl: z
-    .string()
-    .regex(/^mqtt:\/\/([^@/]+@)?[^/]+:\d{1,5}\/?$/, 'expected mqtt://[user:password@]host:port')
-    .optional(),
-  dataDir: z.string().min(1).default('./data'),
-  databaseUrl: z.string().min(1).optional(),
-  operatorToken: z.string().min(16, 'must be at least 16 characters').optional(),
-  reservationHold: duration('15m', '1m', '7d'),
-  admissionWindow: duration('2m', '5s', '1h'),
-  expirySweepInterval: duration('10s', '100ms', '1h'),
-  logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
-});
+export const configSchema = z
+  .object({
+    httpHost: z.string().min(1).default('0.0.0.0'),
+    /** Unset: 8080, or the next free port if 8080 is taken. */
+    httpPort: port.optional(),
+    mqttHost: z.string().min(1).default('0.0.0.0'),
+    /** Unset: 1883, or the next free port if 1883 is taken (a Mosquitto may already be there). */
+    mqttPort: port.optional(),
+    mqttUrl: z
+      .string()
+      .regex(/^mqtt:\/\/([^@/]+@)?[^/]+:\d{1,5}\/?$/, 'expected mqtt://[user:password@]host:port')
+      .optional(),
+    /** A TLS listener of the embedded broker beside the plain one, for gates across the internet. */
+    mqttTlsPort: port.optional(),
+    /** The embedded broker's certificate chain and key (PEM files); required with mqttTlsPort. */
+    mqttTlsCert: z.string().min(1).optional(),
+    mqttTlsKey: z.string().min(1).optional(),
+    /** When set, gates on the TLS port must present a certificate issued by this CA (PEM file). */
+    mqttTlsClientCa: z.string().min(1).optional(),
+    dataDir: z.string().min(1).default('./data'),
+    databaseUrl: z.string().min(1).optional(),
+    operatorToken: z.string().min(16, 'must be at least 16 characters').optional(),
+    reservationHold: duration('15m', '1m', '7d'),
+    admissionWindow: duration('2m', '5s', '1h'),
+    expirySweepInterval: duration('10s', '100ms', '1h'),
+    logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  })
+  .superRefine((config, ctx) => {
+    if (config.mqttTlsPort !== undefined && (!config.mqttTlsCert || !config.mqttTlsKey)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mqttTlsCert'],
+        message: 'the TLS port needs mqttTlsCert and mqttTlsKey',
+      });
+    }
+    if (
+      config.mqttTlsPort === undefined &&
+      (config.mqttTlsCert || config.mqttTlsKey || config.mqttTlsClientCa)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mqttTlsPort'],
+        message: 'TLS certificates are set but no mqttTlsPort',
+      });
+    }
+  });
 
 export type Config = z.output<typeof configSchema>;
 export const DEFAULT_HTTP_PORT = 8080;
@@ -65,6 +92,10 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   mqttHost: 'PARKING_MQTT_HOST',
   mqttPort: 'PARKING_MQTT_PORT',
   mqttUrl: 'PARKING_MQTT_URL',
+  mqttTlsPort: 'PARKING_MQTT_TLS_PORT',
+  mqttTlsCert: 'PARKING_MQTT_TLS_CERT',
+  mqttTlsKey: 'PARKING_MQTT_TLS_KEY',
+  mqttTlsClientCa: 'PARKING_MQTT_TLS_CLIENT_CA',
   dataDir: 'PARKING_DATA_DIR',
   databaseUrl: 'PARKING_DATABASE_URL',
   operatorToken: 'PARKING_OPERATOR_TOKEN',

@@ -21,6 +21,8 @@ export interface BrokerStats {
   subscribeDenied: number;
   /** Connections closed for a packet larger than allowed (packet-guard.ts). */
   oversized: number;
+  /** TLS handshakes that failed (no or an untrusted client certificate, not TLS at all). */
+  tlsFailures: number;
 }
 
 export const newStats = (): BrokerStats => ({
@@ -29,6 +31,7 @@ export const newStats = (): BrokerStats => ({
   publishDenied: 0,
   subscribeDenied: 0,
   oversized: 0,
+  tlsFailures: 0,
 });
 
 // Symbols rather than plain properties so nothing we add can collide with aedes's own fields.

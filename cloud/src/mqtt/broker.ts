@@ -3,6 +3,7 @@
  * in broker-hooks.ts / acl.ts; this file owns the sockets and the lifecycle.
  */
 import net from 'node:net';
+import tls from 'node:tls';
 import type { Logger } from '@parkinglot/platform/log';
 import { MAX_EVENTS_PAYLOAD_BYTES } from '@parkinglot/shared';
 import { Aedes, type Client } from 'aedes';
@@ -26,10 +27,24 @@ export interface EmbeddedBrokerOptions {
   port: number;
   authenticate: Authenticate;
   log: Logger;
+  /** A TLS listener beside the plain one (gates across the internet connect with mqtts://). */
+  tls?: BrokerTls;
+}
+
+export interface BrokerTls {
+  /** TCP port for MQTT over TLS; 0 picks a free one. */
+  port: number;
+  /** The broker's certificate chain and private key, PEM. */
+  cert: string | Buffer;
+  key: string | Buffer;
+  /** When set, a client must present a certificate issued by one of these CAs (PEM). */
+  clientCa?: string | Buffer;
 }
 
 export interface EmbeddedBroker {
   readonly port: number;
+  /** The TLS listener's port, when there is one. */
+  readonly tlsPort: number | null;
   readonly host: string;
   readonly aedes: Aedes;
   /** Distinct gate ids with at least one authenticated connection. */
@@ -89,7 +104,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   // Tracked so close() can also end connections that never completed CONNECT (aedes only
   // knows registered clients) and the port is free when close() resolves.
   const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
+  const accept = (socket: net.Socket) => {
     // Without TCP_NODELAY a request/response over MQTT waits for Nagle + delayed ACK: 44–88 ms
     // instead of ~0.2 ms on loopback. Both ends must set it; MqttConnection does the client side.
     socket.setNoDelay(true);
@@ -106,7 +121,8 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       socket.destroy();
     });
     aedes.handle(socket);
-  });
+  };
+  const server = net.createServer(accept);
 
   let port: number;
   try {
@@ -117,6 +133,35 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   }
   // After listening, a server error (e.g. EMFILE on accept) is logged, never thrown.
   server.on('error', (error) => log.error(`MQTT server on ${host}:${port} failed`, error));
+
+  let tlsServer: tls.Server | null = null;
+  let tlsPort: number | null = null;
+  if (options.tls) {
+    const { cert, key, clientCa } = options.tls;
+    tlsServer = tls.createServer(
+      {
+        cert,
+        key,
+        ...(clientCa ? { ca: clientCa, requestCert: true, rejectUnauthorized: true } : {}),
+      },
+      accept,
+    );
+    // A failed handshake (an untrusted or missing client certificate, plain MQTT on the TLS port)
+    // never reaches aedes: one line, counted.
+    tlsServer.on('tlsClientError', (error, socket) => {
+      stats.tlsFailures++;
+      log.warn(`TLS handshake from ${socket.remoteAddress ?? '?'} failed: ${error.message}`);
+    });
+    try {
+      tlsPort = await listen(tlsServer, host, options.tls.port);
+    } catch (error) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeAedes(aedes);
+      throw error;
+    }
+    const t = tlsServer;
+    t.on('error', (error) => log.error(`MQTT TLS server on ${host}:${tlsPort} failed`, error));
+  }
 
   const gateClients = new Map<Client, string>();
   aedes.on('client', (client) => {
@@ -137,7 +182,9 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
-      const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const serverClosed = Promise.all(
+        [server, tlsServer].map((s) => (s ? new Promise<void>((resolve) => s.close(() => resolve())) : null)),
+      );
       await closeAedes(aedes);
       for (const socket of sockets) socket.destroy();
       await serverClosed;
@@ -146,9 +193,10 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     return closing;
   };
 
-  log.info(`MQTT broker listening on ${host}:${port}`);
+  log.info(`MQTT broker listening on ${host}:${port}${tlsPort === null ? '' : `, TLS on ${tlsPort}`}`);
   return {
     port,
+    tlsPort,
     host,
     aedes,
     stats,

@@ -9,7 +9,7 @@ import type net from 'node:net';
 import { createLogger, type Logger, quietLogger } from '@parkinglot/platform/log';
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import type { Principal } from './acl.js';
-import { type EmbeddedBroker, startEmbeddedBroker } from './broker.js';
+import { type EmbeddedBroker, type EmbeddedBrokerOptions, startEmbeddedBroker } from './broker.js';
 
 export const WAIT_MS = 5_000;
 
@@ -21,11 +21,16 @@ export const USERS: Record<string, { password: string; principal: Principal }> =
   ops: { password: 'secret-ops', principal: { role: 'operator' } },
 };
 
-export function startTestBroker(port = 0, log: Logger = quietLogger()): Promise<EmbeddedBroker> {
+export function startTestBroker(
+  port = 0,
+  log: Logger = quietLogger(),
+  tls?: EmbeddedBrokerOptions['tls'],
+): Promise<EmbeddedBroker> {
   return startEmbeddedBroker({
     host: '127.0.0.1',
     port,
     log,
+    ...(tls ? { tls } : {}),
     authenticate: async (username, password) => {
       if (username === 'db-down') throw new Error('SQLITE_BUSY: database is locked');
       const user = USERS[username];

@@ -3,6 +3,7 @@
  * free ports over a temporary sqlite file, an HTTP client, and a gate's side of the MQTT contract.
  */
 export { Api, type ApiResponse } from './api.js';
+export { makeTestCertificates, type TestCertificates } from './certificates.js';
 export { startTestCloud, type TestCloud, testConfig } from './cloud.js';
 export { event, TestGate } from './gate.js';
 export { startSite, type TestSite } from './site.js';

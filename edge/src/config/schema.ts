@@ -28,8 +28,15 @@ export const edgeConfigSchema = z
     gateId: z.string().refine(isValidGateId, 'letters, digits, _ and - only (1-64)'),
     direction: z.enum(['entry', 'exit']),
     mqtt: z.object({
-      /** Plain TCP (mqtt://); TLS to a remote broker goes through a local tunnel or bridge for now. */
-      url: z.string().regex(/^mqtt:\/\/[^/]+:\d{1,5}\/?$/, 'expected mqtt://host:port'),
+      /** mqtt://host:port (plain TCP, a site's own network) or mqtts://host:port (TLS, across the internet). */
+      url: z
+        .string()
+        .regex(/^mqtts?:\/\/[^/]+:\d{1,5}\/?$/, 'expected mqtt://host:port or mqtts://host:port'),
+      /** With mqtts://: a PEM file of the CA(s) the broker's certificate must chain to (a site CA); default the system's. */
+      caFile: z.string().min(1).optional(),
+      /** With mqtts://, when the broker asks for one: the gate's certificate and its key (PEM files). */
+      certFile: z.string().min(1).optional(),
+      keyFile: z.string().min(1).optional(),
       /** Default: the gate id (the cloud issues gate credentials that way). */
       username: z.string().min(1).optional(),
       password: z.string().min(1),
@@ -102,6 +109,21 @@ export const edgeConfigSchema = z
     logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   })
   .superRefine((config, ctx) => {
+    const { mqtt } = config;
+    if ((mqtt.certFile === undefined) !== (mqtt.keyFile === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mqtt', 'keyFile'],
+        message: 'certFile and keyFile go together',
+      });
+    }
+    if (!mqtt.url.startsWith('mqtts:') && (mqtt.caFile || mqtt.certFile)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mqtt', 'url'],
+        message: 'caFile and certFile need an mqtts:// url',
+      });
+    }
     if (config.board.barrier.mode === 'pulse' && config.board.barrier.closeRelayPin === undefined) {
       ctx.addIssue({
         code: 'custom',

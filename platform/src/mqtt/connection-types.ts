@@ -6,9 +6,19 @@ import type { QoS } from './subscriptions.js';
 
 export type { MessageHandler, QoS } from './subscriptions.js';
 
+/** For mqtts://: whom to trust (PEM), and the client's own certificate if the broker asks for one. */
+export interface TlsSettings {
+  /** CA certificates the broker's certificate must chain to; default Node's bundled roots. */
+  ca?: string | Buffer;
+  cert?: string | Buffer;
+  key?: string | Buffer;
+}
+
 export interface MqttConnectionOptions {
-  /** mqtt://host:port (plain TCP); mqtt://user:pass@host:port also works. */
+  /** mqtt://host:port (plain TCP) or mqtts://host:port (TLS); mqtt://user:pass@host:port also works. */
   url: string;
+  /** With mqtts://; the broker's certificate is always verified. */
+  tls?: TlsSettings;
   /** Default: the URL's user name. */
   username?: string;
   /** Default: the URL's password. */
