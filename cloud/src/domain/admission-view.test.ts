@@ -75,12 +75,16 @@ describe('AdmissionView: the entry facts kept in memory', () => {
     return { spaces, entries, exits, members, credentials };
   }
 
+  /** At each facility: where a session counts for anti-passback depends on it (entry-rules.ts countsAt). */
   async function expectViewMatchesDatabase(credentials: Credential[], step: string) {
     const nowIso = iso(Date.now());
-    for (const cred of credentials) {
-      const fromView = comparable(env.ctx.admissions!.facts(cred, nowIso));
-      const fromDb = comparable(await readEntryFacts(env.ctx.db, cred, nowIso));
-      expect(fromView, `${step}: ${cred.kind} ${cred.value}`).toEqual(fromDb);
+    const facilities = await env.ctx.db.selectFrom('facilities').select('id').execute();
+    for (const { id: facilityId } of facilities) {
+      for (const cred of credentials) {
+        const fromView = comparable(env.ctx.admissions!.facts(cred, nowIso, facilityId));
+        const fromDb = comparable(await readEntryFacts(env.ctx.db, cred, nowIso, facilityId));
+        expect(fromView, `${step}: ${cred.kind} ${cred.value} at ${facilityId}`).toEqual(fromDb);
+      }
     }
   }
 
@@ -174,12 +178,15 @@ describe('AdmissionView: the entry facts kept in memory', () => {
     await restarted.start();
     try {
       const nowIso = iso(Date.now());
+      const facilityId = entries[0]!.facility_id;
       for (const cred of credentials) {
-        expect(comparable(restarted.facts(cred, nowIso))).toEqual(
-          comparable(await readEntryFacts(ctx.db, cred, nowIso)),
+        expect(comparable(restarted.facts(cred, nowIso, facilityId))).toEqual(
+          comparable(await readEntryFacts(ctx.db, cred, nowIso, facilityId)),
         );
       }
-      expect(restarted.facts({ kind: 'plate', value: '22나2222' }, nowIso)?.openSessionId).toBeTruthy();
+      expect(
+        restarted.facts({ kind: 'plate', value: '22나2222' }, nowIso, facilityId)?.openSessionId,
+      ).toBeTruthy();
     } finally {
       await restarted.stop();
     }
@@ -204,7 +211,9 @@ describe('AdmissionView: the entry facts kept in memory', () => {
     await reserve(ctx, { memberId: m2.id, spaceId: spaces[0]!.id, plate: '22나2222' });
     view.apply([lost]);
     expect(view.ready).toBe(false);
-    expect(view.facts({ kind: 'plate', value: '22나2222' }, iso(Date.now()))).toBeNull();
+    expect(
+      view.facts({ kind: 'plate', value: '22나2222' }, iso(Date.now()), entries[0]!.facility_id),
+    ).toBeNull();
     const gate = entries[0]!;
     const answer = await decideEntry(ctx, {
       gateId: gate.id,

@@ -21,7 +21,7 @@ import type { Credential, DomainEvent } from '@parkinglot/shared';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { EventBus } from './bus.js';
-import { admissionOf, type EntryFacts, type LiveReservation } from './entry-rules.js';
+import { admissionOf, countsAt, type EntryFacts, type LiveReservation } from './entry-rules.js';
 import { lastSeq } from './event-log.js';
 
 interface HeldReservation extends LiveReservation {
@@ -33,6 +33,8 @@ interface OpenSession {
   id: string;
   startedAt: string;
   keys: string[];
+  facilityId: string;
+  reservationId: string | null;
 }
 
 type State = 'loading' | 'ready' | 'stale' | 'stopped';
@@ -83,12 +85,13 @@ export class AdmissionView {
   }
 
   /** The facts for one credential at `nowIso`, or null when the view is not ready (read the database). */
-  facts(credential: Credential, nowIso: string): EntryFacts | null {
+  facts(credential: Credential, nowIso: string, facilityId: string): EntryFacts | null {
     if (this.state !== 'ready') return null;
     const memberId = this.owners.get(key(credential.kind, credential.value)) ?? null;
     if (!memberId) return { memberId: null, openSessionId: null, live: [] };
     const open = [...(this.sessionsByKey.get(key(credential.kind, credential.value)) ?? [])]
       .map((id) => this.sessions.get(id)!)
+      .filter((s) => countsAt(s, facilityId))
       .sort((a, b) => (a.startedAt < b.startedAt ? -1 : a.startedAt > b.startedAt ? 1 : 0))[0];
     if (open) return { memberId, openSessionId: open.id, live: [] };
     const live: LiveReservation[] = [];
@@ -138,7 +141,11 @@ export class AdmissionView {
     this.clear();
     for (const c of snapshot.credentials) this.owners.set(key(c.kind, c.value), c.member_id);
     for (const s of snapshot.sessions) {
-      this.openSession(s.id, s.started_at, s.plate, { kind: s.credential_kind, value: s.credential_value });
+      this.openSession(
+        { id: s.id, startedAt: s.started_at, facilityId: s.facility_id, reservationId: s.reservation_id },
+        s.plate,
+        { kind: s.credential_kind, value: s.credential_value },
+      );
     }
     for (const r of snapshot.reservations) {
       this.hold({
@@ -165,7 +172,15 @@ export class AdmissionView {
       credentials: await trx.selectFrom('member_credentials').selectAll().execute(),
       sessions: await trx
         .selectFrom('parking_sessions')
-        .select(['id', 'plate', 'credential_kind', 'credential_value', 'started_at'])
+        .select([
+          'id',
+          'plate',
+          'credential_kind',
+          'credential_value',
+          'started_at',
+          'facility_id',
+          'reservation_id',
+        ])
         .where('status', '=', 'open')
         .execute(),
       reservations: await trx
@@ -234,8 +249,17 @@ export class AdmissionView {
       case 'ParkingStarted': {
         const { sessionId, reservationId, plate, credential, at } = d;
         const cred = readCredential(credential);
-        if (!str(sessionId) || !str(at) || !cred) return false;
-        this.openSession(sessionId, at, str(plate) ? plate : null, cred);
+        if (!str(sessionId) || !str(at) || !cred || !str(event.facilityId)) return false;
+        this.openSession(
+          {
+            id: sessionId,
+            startedAt: at,
+            facilityId: event.facilityId,
+            reservationId: str(reservationId) ? reservationId : null,
+          },
+          str(plate) ? plate : null,
+          cred,
+        );
         if (str(reservationId)) this.release(reservationId);
         return true;
       }
@@ -268,10 +292,11 @@ export class AdmissionView {
     if (mine?.size === 0) this.byMember.delete(r.memberId);
   }
 
-  private openSession(id: string, startedAt: string, plate: string | null, cred: Credential): void {
+  private openSession(session: Omit<OpenSession, 'keys'>, plate: string | null, cred: Credential): void {
     // The same keys the database's anti-passback query matches on (sessions.ts findOpenSession).
     const keys = [...new Set([key(cred.kind, cred.value), ...(plate ? [key('plate', plate)] : [])])];
-    this.sessions.set(id, { id, startedAt, keys });
+    const { id } = session;
+    this.sessions.set(id, { ...session, keys });
     for (const k of keys) {
       let ids = this.sessionsByKey.get(k);
       if (!ids) {

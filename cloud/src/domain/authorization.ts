@@ -74,7 +74,8 @@ export async function decideEntry(ctx: DomainContext, input: DecisionInput): Pro
     // inside the transaction that claims the reservation.
     const nowIso = iso(ctx.clock.now());
     const facts =
-      ctx.admissions?.facts(cred, nowIso) ?? (await readEntryFacts(laneOf(ctx, 'urgent'), cred, nowIso));
+      ctx.admissions?.facts(cred, nowIso, gate.facility_id) ??
+      (await readEntryFacts(laneOf(ctx, 'urgent'), cred, nowIso, gate.facility_id));
     const first = judgeEntry(facts, gate.facility_id, cred, nowIso);
     input.trace?.('judged');
     if (first.decision === 'deny') return { requestId, ...first };
@@ -133,10 +134,11 @@ export async function readEntryFacts(
   db: Kysely<Database>,
   cred: Credential,
   nowIso: string,
+  facilityId: string,
 ): Promise<EntryFacts<HeldRow>> {
   const memberId = await memberIdByCredential(db, cred.kind, cred.value);
   if (!memberId) return { memberId: null, openSessionId: null, live: [] };
-  const inside = await findOpenSession(db, cred);
+  const inside = await findOpenSession(db, cred, facilityId);
   if (inside) return { memberId, openSessionId: inside.id, live: [] };
   const rows = await db
     .selectFrom('reservations')
@@ -177,7 +179,7 @@ async function decide(
   admissionWindowMs: number,
 ): Promise<Allow | EntryDeny> {
   const nowIso = iso(now);
-  const facts = await readEntryFacts(trx, cred, nowIso);
+  const facts = await readEntryFacts(trx, cred, nowIso, gate.facility_id);
   const verdict = judgeEntry(facts, gate.facility_id, cred, nowIso);
   if (verdict.decision === 'deny') return verdict;
   const chosen = verdict.reservation;

@@ -23,10 +23,20 @@ export function admissionOf(row: {
   return until && kind && value ? { until, kind, value } : null;
 }
 
+/**
+ * Does an open session keep its car out of `facilityId` (anti-passback)? One the cloud admitted on a
+ * reservation does everywhere: a car is in one place. One a gate opened on its own word (a Started
+ * without a usable reservation) does only at that gate's facility: a faulty or hostile gate at one
+ * site cannot lock a member out of another.
+ */
+export function countsAt(session: { facilityId: string; reservationId: string | null }, facilityId: string) {
+  return session.reservationId !== null || session.facilityId === facilityId;
+}
+
 export interface EntryFacts<R extends LiveReservation = LiveReservation> {
   /** The member the credential belongs to, or null. */
   memberId: string | null;
-  /** An open session of the car this credential identifies (anti-passback), or null. */
+  /** An open session of the car this credential identifies that counts at the gate's facility (countsAt), or null. */
   openSessionId: string | null;
   /** The member's reservations still `reserved` whose hold has not run out, oldest first. */
   live: R[];
@@ -42,7 +52,7 @@ export function judgeEntry<R extends LiveReservation>(
   nowIso: string,
 ): EntryDeny | { decision: 'candidate'; reservation: R } {
   if (!facts.memberId) return { decision: 'deny', reason: DenyReason.unknownCredential };
-  // Anti-passback: the same plate or tag is already inside (at any facility: a car is in one place).
+  // Anti-passback: the same plate or tag is already inside (countsAt says where that holds).
   if (facts.openSessionId) {
     return {
       decision: 'deny',

@@ -15,13 +15,16 @@ type Trx = Transaction<Database>;
 export async function findOpenSession(
   trx: Kysely<Database>,
   cred: Credential,
+  /** Only sessions that count at this facility for anti-passback (entry-rules.ts countsAt). */
+  countingAt?: string,
 ): Promise<ParkingSession | undefined> {
-  return trx
-    .selectFrom('parking_sessions')
-    .selectAll()
-    .where('id', 'in', openSessionIds(trx, cred))
-    .orderBy('started_at')
-    .executeTakeFirst();
+  let query = trx.selectFrom('parking_sessions').selectAll().where('id', 'in', openSessionIds(trx, cred));
+  if (countingAt !== undefined) {
+    query = query.where((eb) =>
+      eb.or([eb('reservation_id', 'is not', null), eb('facility_id', '=', countingAt)]),
+    );
+  }
+  return query.orderBy('started_at').executeTakeFirst();
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestCloud } from '../../src/testing/cloud.js';
-import { event, type TestGate } from '../../src/testing/gate.js';
+import { event, TestGate } from '../../src/testing/gate.js';
 import { startSite, type TestSite } from '../../src/testing/site.js';
 
 describe('hostile gate events', () => {
@@ -62,6 +62,36 @@ describe('hostile gate events', () => {
       .orderBy('gate_id')
       .execute();
     expect(rows.map((row) => row.outcome).sort()).toEqual(['applied', 'recorded']);
+  });
+
+  it("does not let one facility's gate lock a member out of another facility", async () => {
+    const other = await t.api.seedFacility(['O-1']);
+    const otherEntry = await TestGate.connect(
+      t.cloud.mqttUrl,
+      other.entry.mqtt.username,
+      other.entry.mqtt.password,
+    );
+    try {
+      const d = await t.api.member('Elsewhere', ['49EL499']);
+      const r = await t.api.reserve(d.token, other.spaces[0].id, '49EL499');
+      // This facility's entry claims the car came in here, naming the reservation held over there.
+      const claim = event('Started', { kind: 'plate', value: '49EL499' }, { reservationId: r.id });
+      expect((await entry.sendEvents(claim, claim.eventId)).eventIds).toEqual([claim.eventId]);
+      expect(await gateEvent(claim.eventId)).toMatchObject({
+        outcome: 'anomaly',
+        anomaly: 'started_without_reservation',
+      });
+      expect(await reservation(r.id)).toMatchObject({ status: 'reserved' });
+      // Here the car counts as inside; at the member's own facility it does not.
+      expect(await entry.authorize({ kind: 'plate', value: '49EL499' })).toMatchObject({
+        reason: 'already_inside',
+      });
+      expect(await otherEntry.authorize({ kind: 'plate', value: '49EL499' })).toMatchObject({
+        decision: 'allow',
+      });
+    } finally {
+      await otherEntry.close();
+    }
   });
 
   it('keeps a far-future Ended aside so that it cannot close the car’s next session', async () => {
