@@ -21,6 +21,11 @@ export interface Sqlite3DialectConfig {
   filename: string;
   /** NORMAL by default. */
   synchronous?: Synchronous;
+  /**
+   * Let the commit that fills the WAL past 1,000 pages checkpoint it (sqlite's default), or leave
+   * checkpoints to the caller (`pragma wal_checkpoint`), so that no commit pays for one. Default true.
+   */
+  autoCheckpoint?: boolean;
   /** How long to wait for another process holding the file; default 5000. */
   busyTimeoutMs?: number;
   /** Runs once, after the pragmas, before the first query. */

@@ -76,7 +76,8 @@ export class Sqlite3Core {
     if (synchronous !== this.#synchronous) {
       // Outside any transaction: the lock is ours and every transaction ends before it is released.
       try {
-        await connection.executeQuery(CompiledQuery.raw(`pragma synchronous = ${synchronous}`));
+        // Run, not prepared and cached: sqlite applies this pragma when it is prepared.
+        await run(this.#db!, `pragma synchronous = ${synchronous}`);
       } catch (error) {
         this.mutex.unlock();
         throw error;
@@ -196,6 +197,7 @@ async function configure(db: Database, config: Sqlite3DialectConfig): Promise<vo
   if (config.filename !== ':memory:') await run(db, 'pragma journal_mode = wal');
   await run(db, `pragma synchronous = ${config.synchronous ?? 'NORMAL'}`);
   await run(db, 'pragma foreign_keys = on');
+  if (config.autoCheckpoint === false) await run(db, 'pragma wal_autocheckpoint = 0');
 }
 
 function savepointCommand(

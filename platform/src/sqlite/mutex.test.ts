@@ -64,7 +64,7 @@ describe('Mutex lanes', () => {
     expect(order).toEqual(['allow-1', 'allow-2', 'reserve-1', 'reserve-2', 'projector']);
   });
 
-  it('serves a waiter that has waited its limit before newer waiters of any lane', async () => {
+  it('serves urgent work first, then a waiter that has waited its limit before newer ones of the other lane', async () => {
     let now = 0;
     const mutex = new Mutex({ maxWaitMs: 250, now: () => now });
     await mutex.lock();
@@ -77,11 +77,12 @@ describe('Mutex lanes', () => {
     const queued = [take('projector', 'background')];
     now = 100;
     queued.push(take('reserve', 'normal'), take('allow', 'urgent'));
-    // At 300 ms only the projector has waited 250 ms: it goes first, then the lanes' order again.
+    queued.push(take('reserve 2', 'normal'));
+    // At 300 ms only the projector has waited 250 ms: after the allow it goes before the requests.
     now = 300;
     mutex.unlock();
     await Promise.all(queued);
-    expect(order).toEqual(['projector', 'allow', 'reserve']);
+    expect(order).toEqual(['allow', 'projector', 'reserve', 'reserve 2']);
   });
 
   it('counts its waiters per lane', async () => {

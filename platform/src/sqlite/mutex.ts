@@ -4,8 +4,9 @@
  *
  * The next waiter is the first of the most urgent lane that has one (FIFO within a lane), so an entry
  * decision waits for at most the one transaction in hand, not for the reservations, event batches and
- * projector passes queued before it. A waiter that has waited `maxWaitMs` goes first whatever its
- * lane, oldest first: background work is delayed under load, never starved.
+ * projector passes queued before it. Urgent work always goes first (it is bounded by the cars at the
+ * gates); below it, a waiter that has waited `maxWaitMs` goes before newer ones of the other lane,
+ * oldest first: background work is delayed under load, never starved.
  */
 export const LANES = ['urgent', 'normal', 'background'] as const;
 export type Lane = (typeof LANES)[number];
@@ -62,6 +63,8 @@ export class Mutex {
   }
 
   #next(): Waiter | undefined {
+    const urgent = this.#lanes.get('urgent')!;
+    if (urgent.length > 0) return urgent.shift();
     let overdue: Waiter[] | undefined;
     const cutoff = this.#now() - this.#maxWaitMs;
     for (const lane of LANES) {
