@@ -11,9 +11,10 @@ import { serve } from '@hono/node-server';
 import type { Logger } from '@parkinglot/platform/log';
 import { MqttConnection } from '@parkinglot/platform/mqtt';
 import { type Clock, systemClock } from '@parkinglot/platform/time';
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { ResolvedConfig } from './config/load.js';
 import { DEFAULT_HTTP_PORT, DEFAULT_MQTT_PORT } from './config/schema.js';
+import { WalCheckpointer } from './db/checkpointer.js';
 import { openDatabase } from './db/database.js';
 import { AdmissionView } from './domain/admission-view.js';
 import { EventBus } from './domain/bus.js';
@@ -45,6 +46,7 @@ export interface Cloud {
   projector: ScheduleProjector;
   publisher: EventPublisher;
   expiry: HoldExpiry;
+  checkpointer: WalCheckpointer;
   counters: Counters;
   stop(): Promise<void>;
 }
@@ -226,6 +228,13 @@ export async function startCloud(
     publisher.start();
     mqtt.on('connected', () => publisher.resume());
     closers.push(() => publisher.stop());
+    const checkpointer = new WalCheckpointer({
+      db: database.lanes.background as Kysely<unknown>,
+      clock,
+      log: log.child('checkpoint'),
+    });
+    checkpointer.start();
+    closers.push(() => checkpointer.stop());
     const expiry = new HoldExpiry(ctx, config.expirySweepInterval);
     expiry.start();
     closers.push(() => expiry.stop());
@@ -273,6 +282,7 @@ export async function startCloud(
       projector,
       publisher,
       expiry,
+      checkpointer,
       counters,
       stop,
     };

@@ -59,7 +59,8 @@ export async function openDatabase(url: string, log: Logger): Promise<OpenDataba
   }
   const filename = url.replace(/^(sqlite|file):(\/\/)?/, '');
   if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true });
-  const dialect = new Sqlite3Dialect({ filename, synchronous: 'FULL' });
+  // Checkpoints are the cloud's own work, in the background lane (checkpointer.ts), not a commit's.
+  const dialect = new Sqlite3Dialect({ filename, synchronous: 'FULL', autoCheckpoint: false });
   const db = new Kysely<Database>({ dialect });
   const lanes: DbLanes = {
     urgent: new Kysely<Database>({ dialect: dialect.inLane('urgent', { synchronous: 'NORMAL' }) }),

@@ -93,6 +93,23 @@ describe('database lanes', () => {
     expect(await level(t.cloud.ctx.db)).toBe(2);
   });
 
+  it('leaves WAL checkpoints to the background lane, so that no commit runs one', async () => {
+    const pragma = async (text: string) =>
+      Object.values(
+        (await sql.raw<Record<string, number>>(`pragma ${text}`).execute(t.cloud.ctx.db)).rows[0]!,
+      );
+    expect(await pragma('wal_autocheckpoint')).toEqual([0]);
+    const m = await t.api.member('Checkpointed', ['33CP333']);
+    expect(m.id).toBeTruthy();
+    const runs = t.cloud.checkpointer.stats.runs;
+    await t.cloud.checkpointer.run();
+    expect(t.cloud.checkpointer.stats.runs).toBe(runs + 1);
+    // Everything in the WAL is in the database now: busy 0, and as many frames checkpointed as logged.
+    const [busy, log, checkpointed] = await pragma('wal_checkpoint(PASSIVE)');
+    expect(busy).toBe(0);
+    expect(checkpointed).toBe(log);
+  });
+
   it('commits a delivered batch in parts when an entry decision waits, each event once and in order', async () => {
     const batch = Array.from({ length: 7 }, (_, i) =>
       event('Denied', { kind: 'plate', value: `31DN${i}` }, { reason: 'no_reservation' }),

@@ -2,12 +2,17 @@
  * A gate event is known by its gate and its eventId, not by the eventId alone: eventIds are chosen
  * by the gates, so with a global key one gate could reuse another's id (by accident or on purpose)
  * and that gate's real event would be acked as a repeat and never applied. sqlite cannot change a
- * primary key in place: the table is rebuilt with the same columns and copied.
+ * primary key in place: the table is rebuilt with the same columns and copied, in one transaction
+ * (kysely runs sqlite migrations outside one), so a stop half-way leaves the old table as it was.
  */
 import { type Kysely, sql } from 'kysely';
 import type { MigrationContext } from './index.js';
 
 export async function up(db: Kysely<unknown>, _ctx: MigrationContext): Promise<void> {
+  await db.transaction().execute((trx) => rebuild(trx));
+}
+
+async function rebuild(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('gate_events_by_gate')
     .addColumn('event_id', 'text', (c) => c.notNull())
