@@ -36,11 +36,11 @@ export const newStats = (): BrokerStats => ({
 
 // Symbols rather than plain properties so nothing we add can collide with aedes's own fields.
 const PRINCIPAL = Symbol('parkinglot.mqtt.principal');
-const WILL_TOPIC = Symbol('parkinglot.mqtt.willTopic');
+const WILL = Symbol('parkinglot.mqtt.will');
 const CLIENT_ID = Symbol('parkinglot.mqtt.clientId');
 type Tagged = Client & {
   [PRINCIPAL]?: Principal;
-  [WILL_TOPIC]?: string;
+  [WILL]?: { topic: string; retain: boolean };
   /** The client id as sent, and whether it asked for a clean session. */
   [CLIENT_ID]?: { id: string; clean: boolean };
 };
@@ -70,7 +70,7 @@ export function createBrokerHooks(authenticate: Authenticate, stats: BrokerStats
     // authenticate can check it once the principal is known.
     preConnect(client, packet, callback) {
       const tagged = client as Tagged;
-      if (packet.will) tagged[WILL_TOPIC] = packet.will.topic;
+      if (packet.will) tagged[WILL] = { topic: packet.will.topic, retain: packet.will.retain === true };
       tagged[CLIENT_ID] = { id: packet.clientId ?? '', clean: packet.clean !== false };
       callback(null, true);
     },
@@ -97,11 +97,17 @@ export function createBrokerHooks(authenticate: Authenticate, stats: BrokerStats
               return refuse(BAD_USERNAME_OR_PASSWORD, 'bad username or password', 'bad credentials');
             if (!clientIdFits(principal, sent.id))
               return refuse(IDENTIFIER_REJECTED, 'identifier rejected', `client id not this login's`);
-            const will = tagged[WILL_TOPIC];
-            if (will !== undefined && !canPublish(principal, will)) {
+            const will = tagged[WILL];
+            // Checked as it will be when it fires (authorizePublish): retained or not.
+            const willAllowed = will && (will.retain ? canRetain : canPublish)(principal, will.topic);
+            if (will !== undefined && !willAllowed) {
               // aedes only checks the will when it is about to publish it, after the client is gone;
               // refusing at CONNECT makes the misconfiguration visible to the gate immediately.
-              return refuse(NOT_AUTHORIZED, 'not authorized', `will on ${will} not allowed`);
+              return refuse(
+                NOT_AUTHORIZED,
+                'not authorized',
+                `will on ${will.topic}${will.retain ? ' (retained)' : ''} not allowed`,
+              );
             }
             tagged[PRINCIPAL] = principal;
             done(null, true);

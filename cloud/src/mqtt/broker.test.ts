@@ -131,6 +131,12 @@ describe('wills', () => {
     expect(broker.stats.authFailures).toBe(1);
   });
 
+  it('refuses a retained will where only a plain one may go, as the will would be refused when it fires', async () => {
+    const will = { topic: topics.events('A'), payload: Buffer.from('{}'), qos: 1 as const, retain: true };
+    expect(await refusal('gate-a', { will })).toBe(5);
+    expect(await refusal('gate-a', { will: { ...will, retain: false } })).toBe('connected');
+  });
+
   it("publishes a gate's own availability will when it drops without DISCONNECT", async () => {
     const service = await connect('cloud');
     await service.subscribeAsync(topics.allAvailability, { qos: 1 });

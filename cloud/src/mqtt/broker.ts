@@ -148,6 +148,11 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     );
     // A failed handshake (an untrusted or missing client certificate, plain MQTT on the TLS port)
     // never reaches aedes: one line, counted.
+    // Tracked from the TCP connection on, so close() also ends a handshake that never finishes.
+    tlsServer.on('connection', (socket: net.Socket) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+    });
     tlsServer.on('tlsClientError', (error, socket) => {
       stats.tlsFailures++;
       log.warn(`TLS handshake from ${socket.remoteAddress ?? '?'} failed: ${error.message}`);

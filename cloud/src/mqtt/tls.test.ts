@@ -83,6 +83,17 @@ describe('MQTT over TLS', () => {
     expect((error as Error).message).not.toContain('\n');
   });
 
+  it('closes with a connection on the TLS port that never starts its handshake', async () => {
+    await startBroker();
+    const { createConnection } = await import('node:net');
+    const idle = createConnection({ host: '127.0.0.1', port: broker!.tlsPort! });
+    idle.on('error', () => {});
+    await new Promise((resolve) => idle.once('connect', resolve));
+    await broker!.close();
+    broker = undefined;
+    idle.destroy();
+  });
+
   it('with a client CA, lets in only a gate that presents a certificate it issued', async () => {
     await startBroker({ clientCa: pem(certs.ca) });
     const without = await gate({ ca: pem(certs.ca) })
