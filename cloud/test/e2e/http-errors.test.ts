@@ -123,14 +123,19 @@ describe('HTTP errors', () => {
   it('closes the connection after a 413, so that the next request on a keep-alive client is served', async () => {
     const { Agent, request } = await import('node:http');
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-    const send = (body: string) =>
+    // A body is sent with its length, or chunked (as a stream of unknown length is).
+    const send = (body: string | Buffer, chunked = false) =>
       new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
         const req = request(
           `${t.cloud.httpUrl}/api/facilities`,
           {
             method: 'POST',
             agent,
-            headers: { authorization: `Bearer ${t.cloud.operatorToken}`, 'content-type': 'application/json' },
+            headers: {
+              authorization: `Bearer ${t.cloud.operatorToken}`,
+              'content-type': 'application/json',
+              ...(chunked ? {} : { 'content-length': String(Buffer.byteLength(body)) }),
+            },
           },
           (res) => {
             res.resume();
@@ -138,13 +143,21 @@ describe('HTTP errors', () => {
           },
         );
         req.on('error', reject);
-        req.end(body);
+        if (!chunked) return void req.end(body);
+        const bytes = Buffer.from(body);
+        for (let i = 0; i < bytes.length; i += 65_536) req.write(bytes.subarray(i, i + 65_536));
+        req.end();
       });
     try {
       const big = await send(JSON.stringify({ name: 'x'.repeat(200_000) }));
       expect(big).toEqual({ status: 413, connection: 'close' });
       for (let i = 0; i < 3; i++)
         expect((await send(JSON.stringify({ name: `after ${i}` }))).status).toBe(201);
+      // 20 MB, sized and chunked: a readable 413 (it was a hung-up socket), then service as usual.
+      const huge = Buffer.alloc(20_000_000, 0x61);
+      expect(await send(huge)).toEqual({ status: 413, connection: 'close' });
+      expect(await send(huge, true)).toEqual({ status: 413, connection: 'close' });
+      expect((await send(JSON.stringify({ name: 'after the huge ones' }))).status).toBe(201);
     } finally {
       agent.destroy();
     }

@@ -1,5 +1,5 @@
 /**
- * Property-based fuzzing of every HTTP route over real HTTP: generated bodies (any JSON, text that is
+ * Property-based fuzzing of every HTTP route (the 11 of the API) over real HTTP: generated bodies (any JSON, text that is
  * not JSON, and objects with the fields the routes read, holding values of any type) and generated
  * path and query parameters. For every request: never a 5xx, an error is the JSON `{error, message}`,
  * and a rejected request changes nothing in the database. `PARKING_FUZZ_RUNS` sets the cases per route.
@@ -100,6 +100,16 @@ describe('HTTP fuzz', () => {
       token: () => undefined,
     },
     'GET /api/members/{id}': { method: 'GET', path: (p) => `/api/members/${p}`, token: () => member.token },
+    'GET /api/facilities/{id}': {
+      method: 'GET',
+      path: (p) => `/api/facilities/${p}`,
+      token: () => undefined,
+    },
+    'GET /api/reservations/{id}': {
+      method: 'GET',
+      path: (p) => `/api/reservations/${p}`,
+      token: () => member.token,
+    },
   };
 
   for (const [name, route] of Object.entries(routes)) {

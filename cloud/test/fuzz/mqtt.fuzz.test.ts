@@ -121,9 +121,13 @@ describe('MQTT fuzz on a gate’s own topics', () => {
   it(
     'raw bytes on every topic a gate may publish: the cloud keeps serving',
     async () => {
-      const own = [topics.authRequest, topics.events, topics.state, topics.commandResponse].map((f) =>
-        f(entry.gateId),
-      );
+      const own = [
+        topics.authRequest,
+        topics.events,
+        topics.availability,
+        topics.state,
+        topics.commandResponse,
+      ].map((f) => f(entry.gateId));
       await fc.assert(
         fc.asyncProperty(
           fc.constantFrom(...own),
