@@ -31,28 +31,36 @@ const LATEST_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 export const DETAIL_LIMITS = { depth: 8, nodes: 256, chars: 4096 } as const;
 
 /**
- * Why `value` (parsed JSON) is beyond `limits`, or null. Walks with a stack of its own rather than
- * recursing: a payload of 5,000 nested arrays must not overflow the call stack here or later (in
- * JSON.stringify).
+ * Every value of parsed JSON, with its depth (the root is 1) and the key it is found under (an array
+ * index as text; null for the root). Walks with a stack of its own rather than recursing, so 5,000
+ * nested arrays cannot overflow the call stack; a node's children are visited only if the caller
+ * goes on after it.
  */
+export function* walkJson(value: unknown): Generator<{ node: unknown; depth: number; key: string | null }> {
+  const stack: { node: unknown; depth: number; key: string | null }[] = [
+    { node: value, depth: 1, key: null },
+  ];
+  while (stack.length > 0) {
+    const entry = stack.pop()!;
+    yield entry;
+    if (entry.node !== null && typeof entry.node === 'object') {
+      for (const [key, child] of Object.entries(entry.node))
+        stack.push({ node: child, depth: entry.depth + 1, key });
+    }
+  }
+}
+
+/** Why `value` (parsed JSON) is beyond `limits`, or null; also before JSON.stringify, which recurses. */
 export function exceedsJsonLimits(
   value: unknown,
   limits: { depth: number; nodes: number; chars: number },
 ): string | null {
-  const stack: [unknown, number][] = [[value, 1]];
   let nodes = 0;
   let chars = 0;
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
+  for (const { node, depth, key } of walkJson(value)) {
     if (depth > limits.depth) return `nests deeper than ${limits.depth} levels`;
     if (++nodes > limits.nodes) return `has more than ${limits.nodes} values`;
-    if (typeof node === 'string') chars += node.length;
-    else if (node !== null && typeof node === 'object') {
-      for (const [key, child] of Object.entries(node)) {
-        chars += key.length;
-        stack.push([child, depth + 1]);
-      }
-    }
+    chars += (key?.length ?? 0) + (typeof node === 'string' ? node.length : 0);
     if (chars > limits.chars) return `holds more than ${limits.chars} characters`;
   }
   return null;

@@ -1,5 +1,5 @@
 /** Body and query validation: anything that does not parse or validate is a 400, never a 500. */
-import { describeZodError, isWellFormed } from '@parkinglot/shared';
+import { describeZodError, isWellFormed, walkJson } from '@parkinglot/shared';
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import { DomainError } from '../domain/errors.js';
@@ -18,19 +18,11 @@ export async function readBody<S extends z.ZodType>(c: Context, schema: S): Prom
   return check(schema, raw);
 }
 
-/** Walks every key and string of a parsed body, with a stack of its own (no recursion). */
+/** Any key or string of a parsed body that is not well-formed UTF-16. */
 function holdsLoneSurrogate(value: unknown): boolean {
-  const stack = [value];
-  while (stack.length > 0) {
-    const node = stack.pop();
-    if (typeof node === 'string') {
-      if (!isWellFormed(node)) return true;
-    } else if (node !== null && typeof node === 'object') {
-      for (const [key, child] of Object.entries(node)) {
-        if (!isWellFormed(key)) return true;
-        stack.push(child);
-      }
-    }
+  for (const { node, key } of walkJson(value)) {
+    if ((key !== null && !isWellFormed(key)) || (typeof node === 'string' && !isWellFormed(node)))
+      return true;
   }
   return false;
 }

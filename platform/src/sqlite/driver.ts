@@ -40,11 +40,6 @@ export class Sqlite3Core {
     this.#synchronous = config.synchronous ?? 'NORMAL';
   }
 
-  /** The level the file was opened with: what a driver without one of its own commits at. */
-  get synchronous(): Synchronous {
-    return this.#config.synchronous ?? 'NORMAL';
-  }
-
   /** Opens the file on first use; one more driver is using it until `release`. */
   async retain(): Promise<void> {
     if (this.#closing) throw new Error('Sqlite3Driver: the database has been destroyed');
@@ -64,7 +59,8 @@ export class Sqlite3Core {
     return this.#closing;
   }
 
-  async acquire(lane: Lane, synchronous: Synchronous): Promise<DatabaseConnection> {
+  /** The connection in `lane`'s turn, at `synchronous` (default: the level the file was opened with). */
+  async acquire(lane: Lane, synchronous = this.#config.synchronous ?? 'NORMAL'): Promise<DatabaseConnection> {
     // Closing keeps the lock for good, so waiting for it after that would never end.
     if (this.#closing) throw new Error('Sqlite3Driver: the database has been destroyed');
     await this.mutex.lock(lane);
@@ -135,7 +131,7 @@ export class Sqlite3Driver implements Driver {
 
   async acquireConnection(): Promise<DatabaseConnection> {
     if (this.#destroyed) throw new Error('Sqlite3Driver: the database has been destroyed');
-    return this.#core.acquire(this.#lane, this.#synchronous ?? this.#core.synchronous);
+    return this.#core.acquire(this.#lane, this.#synchronous);
   }
 
   async releaseConnection(): Promise<void> {
