@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 /**
- * Sums every workspace's vitest JSON report (`<workspace>/.test-results/vitest.json`) into one line,
+ * Sums every workspace's vitest JSON reports (`<workspace>/.test-results/vitest*.json`, one per test
+ * variant) into one line,
  * `tests: N passed, N failed, N skipped`. A workspace with tests that wrote no report (its run crashed
  * or never started) and a test file that failed to load are problems, named one a line.
  * Run on its own, it prints the problems and the line and exits non-zero on any failure.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,34 +18,39 @@ export function readReports(root) {
     return Boolean(pkg.scripts?.test);
   });
   const reports = new Map();
+  const variants = [];
   for (const dir of dirs) {
-    const file = join(root, dir, '.test-results', 'vitest.json');
-    if (existsSync(file)) reports.set(dir, JSON.parse(readFileSync(file, 'utf8')));
+    const folder = join(root, dir, '.test-results');
+    if (!existsSync(join(folder, 'vitest.json'))) continue;
+    reports.set(dir, JSON.parse(readFileSync(join(folder, 'vitest.json'), 'utf8')));
+    for (const name of readdirSync(folder).filter((n) => /^vitest-.+\.json$/.test(n))) {
+      variants.push({ dir, name, report: JSON.parse(readFileSync(join(folder, name), 'utf8')) });
+    }
   }
-  return { dirs, reports };
+  return { dirs, reports, variants };
 }
 
-export function summarise({ dirs, reports }, requireAll = true) {
-  let passed = 0;
-  let failed = 0;
-  let skipped = 0;
+export function summarise({ dirs, reports, variants = [] }, requireAll = true) {
+  const totals = { passed: 0, failed: 0, skipped: 0 };
   const problems = [];
-  for (const dir of dirs) {
-    const r = reports.get(dir);
-    if (!r) {
-      if (requireAll) problems.push(`${dir}: no test report (its test run did not finish)`);
-      continue;
-    }
-    passed += r.numPassedTests;
-    failed += r.numFailedTests;
-    skipped += r.numPendingTests + (r.numTodoTests ?? 0);
+  const add = (label, r) => {
+    totals.passed += r.numPassedTests;
+    totals.failed += r.numFailedTests;
+    totals.skipped += r.numPendingTests + (r.numTodoTests ?? 0);
     const broken = (r.testResults ?? []).filter(
       (f) => f.status === 'failed' && f.assertionResults.length === 0,
     );
     for (const file of broken)
-      problems.push(`${dir}: ${file.name} failed to run: ${file.message ?? ''}`.trim());
+      problems.push(`${label}: ${file.name} failed to run: ${file.message ?? ''}`.trim());
+  };
+  for (const dir of dirs) {
+    const r = reports.get(dir);
+    if (r) add(dir, r);
+    else if (requireAll) problems.push(`${dir}: no test report (its test run did not finish)`);
   }
-  if (passed === 0) problems.push('no test passed');
+  for (const { dir, name, report } of variants) add(`${dir} (${name})`, report);
+  if (totals.passed === 0) problems.push('no test passed');
+  const { passed, failed, skipped } = totals;
   return { line: `tests: ${passed} passed, ${failed} failed, ${skipped} skipped`, problems };
 }
 

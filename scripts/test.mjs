@@ -6,12 +6,18 @@
  *
  *   npm test                       everything
  *   npm test -- --filter=edge      one workspace's typecheck and tests (turbo's filter)
+ *
+ * Then the suites that run against a whole cloud (each workspace's `test:variant`) run again on
+ * every other variant (cloud/src/testing/variant.ts): PostgreSQL with aedes, and so on.
  */
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readReports, summarise } from './test-report.mjs';
+
+/** The engines the shared suites run on; the first is the default every workspace's `test` uses. */
+const VARIANTS = ['sqlite', 'postgres'];
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const extra = process.argv.slice(2);
@@ -34,6 +40,13 @@ if (!stage('typecheck', bin('turbo'), ['run', 'typecheck', '--continue', ...extr
 // One workspace at a time: several suites start brokers, databases and child processes of their own.
 if (!stage('test', bin('turbo'), ['run', 'test', '--concurrency=1', '--continue', ...extra]))
   failed.push('test');
+for (const variant of VARIANTS.slice(1)) {
+  const title = `test on ${variant}`;
+  env.PARKING_TEST_VARIANT = variant;
+  if (!stage(title, bin('turbo'), ['run', 'test:variant', '--concurrency=1', '--continue', ...extra]))
+    failed.push(title);
+}
+delete env.PARKING_TEST_VARIANT;
 
 const { line, problems } = summarise(readReports(root), extra.length === 0);
 process.stdout.write('\n');

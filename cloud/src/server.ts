@@ -15,16 +15,21 @@ import { type Kysely, sql } from 'kysely';
 import type { ResolvedConfig } from './config/load.js';
 import { DEFAULT_HTTP_PORT, DEFAULT_MQTT_PORT } from './config/schema.js';
 import { WalCheckpointer } from './db/checkpointer.js';
-import { openDatabase } from './db/database.js';
+import { DatabaseUnreachable, openDatabase } from './db/database.js';
+import { type Lease, SoleLease } from './db/lease.js';
+import { AdvisoryLease } from './db/postgres/lease.js';
+import { PostgresWakeups } from './db/postgres/notifications.js';
 import { AdmissionView } from './domain/admission-view.js';
 import { EventBus } from './domain/bus.js';
 import type { DomainContext } from './domain/context.js';
+import { EventFeed } from './domain/event-feed.js';
 import { HoldExpiry } from './domain/hold-expiry.js';
 import { AuthResponder } from './gateway/auth-responder.js';
 import { EventIngestor } from './gateway/event-ingestor.js';
 import { GateDirectory } from './gateway/gate-directory.js';
 import { Counters } from './gateway/metrics.js';
 import { createHttpApp } from './http/app.js';
+import { LeaderWork } from './leader-work.js';
 import { type BrokerTls, type EmbeddedBroker, startEmbeddedBroker } from './mqtt/broker.js';
 import { EventPublisher } from './projection/publisher.js';
 import { ScheduleProjector } from './projection/schedule-projector.js';
@@ -43,10 +48,16 @@ export interface Cloud {
   /** True when the operator token was generated (and saved under the data directory) on this start. */
   operatorTokenGenerated: boolean;
   ctx: DomainContext;
+  /** Which database it runs on. */
+  dialect: 'sqlite' | 'postgres';
   projector: ScheduleProjector;
   publisher: EventPublisher;
   expiry: HoldExpiry;
-  checkpointer: WalCheckpointer;
+  /** WAL checkpoints: sqlite only. */
+  checkpointer: WalCheckpointer | null;
+  /** Who runs the once-only work (projector, publisher, expiry) and whether it is this instance. */
+  lease: Lease;
+  leaderWork: LeaderWork;
   counters: Counters;
   stop(): Promise<void>;
 }
@@ -121,6 +132,9 @@ function brokerTls(config: ResolvedConfig): BrokerTls | null {
   };
 }
 
+/** How often the feed reads the log of a shared database without a NOTIFY (a lost one costs at most this). */
+export const FEED_POLL_MS = 1_000;
+
 const stepAside = (log: Logger, setting: string) => (taken: number, next: number) =>
   log.warn(`port ${taken} is taken; trying ${next} (set ${setting} to choose one)`);
 
@@ -138,10 +152,36 @@ export async function startCloud(
   };
   try {
     if (config.databaseUrl.startsWith('sqlite:')) ensureWritable(config.dataDir);
-    const database = await openDatabase(config.databaseUrl, log.child('db'));
+    const database = await openDatabase(config.databaseUrl, log.child('db')).catch((error: Error) => {
+      throw error instanceof DatabaseUnreachable
+        ? new StartupError(`PARKING_DATABASE_URL: ${error.message}`)
+        : error;
+    });
     closers.push(() => database.close());
     const { token, generated } = operatorToken(config);
     const bus = new EventBus(log.child('bus'));
+    // On a shared database the feed also reads what other instances commit: NOTIFY wakes it, and it
+    // polls in case a notification was lost.
+    const feed = new EventFeed({
+      db: database.db,
+      bus,
+      clock,
+      log: log.child('feed'),
+      shared: database.shared,
+      pollMs: database.shared ? FEED_POLL_MS : 0,
+    });
+    await feed.start();
+    closers.push(() => feed.stop());
+    if (database.dialect === 'postgres') {
+      const wakeups = new PostgresWakeups({
+        url: config.databaseUrl,
+        log: log.child('notify'),
+        clock,
+        onWake: () => feed.wake(),
+      });
+      await wakeups.start();
+      closers.push(() => wakeups.stop());
+    }
     const admissions = new AdmissionView({ db: database.db, bus, log: log.child('admissions') });
     await admissions.start();
     closers.push(() => admissions.stop());
@@ -153,6 +193,7 @@ export async function startCloud(
       log: log.child('domain'),
       settings: { reservationHoldMs: config.reservationHold, admissionWindowMs: config.admissionWindow },
       admissions,
+      feed,
     };
 
     const gates = new GateDirectory(database.db);
@@ -204,7 +245,10 @@ export async function startCloud(
     closers.push(() => mqtt.stop());
 
     const counters = new Counters();
-    const gateway = { ctx, mqtt, gates, counters };
+    // Several instances on one external broker share the gates' requests: each goes to one of them.
+    // aedes grants $share subscriptions but never delivers to them (aedes#228): one instance there.
+    const shareGroup = broker ? null : config.mqttShareGroup === 'none' ? null : config.mqttShareGroup;
+    const gateway = { ctx, mqtt, gates, counters, shareGroup };
     await new AuthResponder(gateway).start();
     await new EventIngestor(gateway).start();
 
@@ -216,8 +260,6 @@ export async function startCloud(
       log: log.child('projector'),
       yieldTo: () => database.lanes.urgentWaiting(),
     });
-    await projector.start();
-    closers.push(() => projector.stop());
     const publisher = new EventPublisher({
       db: database.lanes.derived,
       bus,
@@ -225,19 +267,39 @@ export async function startCloud(
       log: log.child('publisher'),
       sink: mqtt,
     });
-    publisher.start();
     mqtt.on('connected', () => publisher.resume());
-    closers.push(() => publisher.stop());
-    const checkpointer = new WalCheckpointer({
-      db: database.lanes.background as Kysely<unknown>,
-      clock,
-      log: log.child('checkpoint'),
-    });
-    checkpointer.start();
-    closers.push(() => checkpointer.stop());
     const expiry = new HoldExpiry(ctx, config.expirySweepInterval);
-    expiry.start();
-    closers.push(() => expiry.stop());
+    // Once per database, whichever instance holds the lease.
+    const leaderWork = new LeaderWork(
+      [
+        { name: 'projector', start: () => projector.start(), stop: () => projector.stop() },
+        { name: 'publisher', start: () => publisher.start(), stop: () => publisher.stop() },
+        { name: 'hold expiry', start: () => expiry.start(), stop: () => expiry.stop() },
+      ],
+      log.child('leader'),
+    );
+    const onLease = (held: boolean) => leaderWork.set(held);
+    const lease =
+      database.dialect === 'postgres'
+        ? new AdvisoryLease({ url: config.databaseUrl, log: log.child('lease'), clock, onChange: onLease })
+        : new SoleLease(onLease);
+    await lease.start();
+    await leaderWork.idle();
+    closers.push(async () => {
+      await lease.stop();
+      await leaderWork.idle();
+    });
+    let checkpointer: WalCheckpointer | null = null;
+    if (database.dialect === 'sqlite') {
+      const wal = new WalCheckpointer({
+        db: database.lanes.background as Kysely<unknown>,
+        clock,
+        log: log.child('checkpoint'),
+      });
+      wal.start();
+      closers.push(() => wal.stop());
+      checkpointer = wal;
+    }
 
     const app = createHttpApp(ctx, {
       operatorToken: token,
@@ -279,10 +341,13 @@ export async function startCloud(
       operatorToken: token,
       operatorTokenGenerated: generated,
       ctx,
+      dialect: database.dialect,
       projector,
       publisher,
       expiry,
       checkpointer,
+      lease,
+      leaderWork,
       counters,
       stop,
     };

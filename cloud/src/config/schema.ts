@@ -44,6 +44,14 @@ export const configSchema = z
       .string()
       .regex(/^mqtt:\/\/([^@/]+@)?[^/]+:\d{1,5}\/?$/, 'expected mqtt://[user:password@]host:port')
       .optional(),
+    /**
+     * With an external broker, the shared-subscription group the instances answer gates in
+     * (`$share/<group>/…`), so each request is handled once; `none` subscribes plainly.
+     */
+    mqttShareGroup: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected letters, digits, - and _ (at most 64), or none')
+      .default('parkinglot-cloud'),
     /** A TLS listener of the embedded broker beside the plain one, for gates across the internet. */
     mqttTlsPort: port.optional(),
     /** The embedded broker's certificate chain and key (PEM files); required with mqttTlsPort. */
@@ -92,6 +100,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   mqttHost: 'PARKING_MQTT_HOST',
   mqttPort: 'PARKING_MQTT_PORT',
   mqttUrl: 'PARKING_MQTT_URL',
+  mqttShareGroup: 'PARKING_MQTT_SHARE_GROUP',
   mqttTlsPort: 'PARKING_MQTT_TLS_PORT',
   mqttTlsCert: 'PARKING_MQTT_TLS_CERT',
   mqttTlsKey: 'PARKING_MQTT_TLS_KEY',

@@ -20,6 +20,7 @@ import { SerialRunner } from '@parkinglot/platform/time';
 import type { Credential, DomainEvent } from '@parkinglot/shared';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { transact } from '../db/transact.js';
 import type { EventBus } from './bus.js';
 import { admissionOf, countsAt, type EntryFacts, type LiveReservation } from './entry-rules.js';
 import { lastSeq } from './event-log.js';
@@ -167,7 +168,7 @@ export class AdmissionView {
 
   /** One consistent snapshot of the tables and the event log's position. */
   private readTables() {
-    return this.deps.db.transaction().execute(async (trx) => ({
+    return transact(this.deps.db, async (trx) => ({
       seq: await lastSeq(trx),
       credentials: await trx.selectFrom('member_credentials').selectAll().execute(),
       sessions: await trx

@@ -73,10 +73,21 @@ export async function decideEntry(ctx: DomainContext, input: DecisionInput): Pro
     // and a stale deny is still a deny (fail closed); an allow is decided again, from the database,
     // inside the transaction that claims the reservation.
     const nowIso = iso(ctx.clock.now());
-    const facts =
-      ctx.admissions?.facts(cred, nowIso, gate.facility_id) ??
-      (await readEntryFacts(laneOf(ctx, 'urgent'), cred, nowIso, gate.facility_id));
-    const first = judgeEntry(facts, gate.facility_id, cred, nowIso);
+    const judge = async () =>
+      judgeEntry(
+        ctx.admissions?.facts(cred, nowIso, gate.facility_id) ??
+          (await readEntryFacts(laneOf(ctx, 'urgent'), cred, nowIso, gate.facility_id)),
+        gate.facility_id,
+        cred,
+        nowIso,
+      );
+    let first = await judge();
+    // Another instance may have committed a reservation a moment ago that the view has not heard
+    // of yet: before a deny, the view catches up with the log's head (one read of one row).
+    if (first.decision === 'deny' && ctx.feed?.shared) {
+      await ctx.feed.sync();
+      first = await judge();
+    }
     input.trace?.('judged');
     if (first.decision === 'deny') return { requestId, ...first };
     const answer = await commit<AuthResponse>(

@@ -1,10 +1,11 @@
 import type { Logger } from '@parkinglot/platform/log';
 import type { Clock } from '@parkinglot/platform/time';
 import type { Kysely } from 'kysely';
-import type { DbLanes, LaneName } from '../db/database.js';
 import type { Database } from '../db/schema.js';
+import type { DbLanes, LaneName } from '../db/types.js';
 import type { AdmissionView } from './admission-view.js';
 import type { EventBus } from './bus.js';
+import type { EventFeed } from './event-feed.js';
 
 export interface DomainSettings {
   /** How long a reservation holds its space before it expires unused (domain rule 7). */
@@ -22,6 +23,11 @@ export interface DomainContext {
   bus: EventBus;
   log: Logger;
   settings: DomainSettings;
+  /**
+   * Puts committed events on the bus in sequence order, this process's and (on a shared database)
+   * other processes'; without it, each commit emits its own events.
+   */
+  feed?: EventFeed;
   /** The in-memory facts entry decisions read; without it (or while it loads) they read the database. */
   admissions?: AdmissionView;
 }

@@ -1,8 +1,8 @@
 /** Facilities, their spaces and their gates (domain rule 1). */
 
-import { isUniqueViolation } from '@parkinglot/platform/sqlite';
 import { newId } from '@parkinglot/shared';
 import type { Kysely } from 'kysely';
+import { isUniqueViolation } from '../db/errors.js';
 import type { Database, Gate } from '../db/schema.js';
 import { hashSecret, newSecret } from '../util/secrets.js';
 import { iso } from '../util/time.js';

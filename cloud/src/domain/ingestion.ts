@@ -5,7 +5,6 @@
  * no open session, a Started without a reservation) are kept as anomalies, never dropped.
  */
 
-import { isUniqueViolation } from '@parkinglot/platform/sqlite';
 import {
   type Credential,
   describeZodError,
@@ -18,6 +17,7 @@ import {
   readIdField,
 } from '@parkinglot/shared';
 import type { Transaction } from 'kysely';
+import { isUniqueViolation } from '../db/errors.js';
 import { ANOMALY, type Database, type Gate, NO_ADMISSION } from '../db/schema.js';
 import { iso } from '../util/time.js';
 import type { DomainContext } from './context.js';

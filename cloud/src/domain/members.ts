@@ -1,8 +1,8 @@
 /** Members, their plates and RFID tags, and their API tokens. */
 
-import { isUniqueViolation } from '@parkinglot/platform/sqlite';
 import { newId } from '@parkinglot/shared';
 import type { Kysely } from 'kysely';
+import { isUniqueViolation } from '../db/errors.js';
 import { type Database, LIVE, OPEN } from '../db/schema.js';
 import { hashSecret, newSecret } from '../util/secrets.js';
 import { iso } from '../util/time.js';

@@ -7,9 +7,9 @@
  * live reservations stand behind it.
  */
 
-import { isUniqueViolation } from '@parkinglot/platform/sqlite';
 import { newId } from '@parkinglot/shared';
 import type { Transaction } from 'kysely';
+import { isUniqueViolation } from '../db/errors.js';
 import { type Database, LIVE, NO_ADMISSION, type Reservation } from '../db/schema.js';
 import { iso } from '../util/time.js';
 import { type DomainContext, laneOf } from './context.js';

@@ -1,13 +1,15 @@
 import type { Transaction } from 'kysely';
-import type { LaneName } from '../db/database.js';
 import type { Database } from '../db/schema.js';
+import { transact } from '../db/transact.js';
+import type { LaneName } from '../db/types.js';
 import { type DomainContext, laneOf } from './context.js';
 import { appendEvents, type NewDomainEvent } from './event-log.js';
 
 /**
  * Runs `work` in one transaction and commits the domain events it returns with it; listeners hear of
- * the new events only after the commit. `lane` says in whose turn it waits for the database
- * (db/database.ts): `urgent` for what a gate waits for, `background` for sweeps.
+ * the new events only after the commit, and before this returns. `lane` says in whose turn it waits
+ * for the database (db/database.ts): `urgent` for what a gate waits for, `background` for sweeps.
+ * A transaction that loses a race on PostgreSQL runs again, `work` included (db/transact.ts).
  */
 export async function commit<T>(
   ctx: DomainContext,
@@ -15,14 +17,15 @@ export async function commit<T>(
   lane?: LaneName,
 ): Promise<T> {
   const nowMs = ctx.clock.now();
-  const { result, appended } = await laneOf(ctx, lane)
-    .transaction()
-    .execute(async (trx) => {
-      const { result, events } = await work(trx, nowMs);
-      const appended = events.length > 0 ? await appendEvents(trx, events, nowMs) : [];
-      return { result, appended };
-    });
+  const { result, appended } = await transact(laneOf(ctx, lane), async (trx) => {
+    const { result, events } = await work(trx, nowMs);
+    // Last: it takes the log's head row, which the transaction then holds until it commits.
+    const appended = events.length > 0 ? await appendEvents(trx, events, nowMs) : [];
+    return { result, appended };
+  });
   const last = appended.at(-1);
-  if (last) ctx.bus.emit('eventsAppended', { lastSeq: last.seq, events: appended });
+  if (!last) return result;
+  if (ctx.feed) await ctx.feed.delivered(appended);
+  else ctx.bus.emit('eventsAppended', { lastSeq: last.seq, events: appended });
   return result;
 }

@@ -5,6 +5,7 @@
  */
 
 import { performance } from 'node:perf_hooks';
+import { sharedFilter } from '@parkinglot/platform/mqtt';
 import { parseGateTopic, topics } from '@parkinglot/shared';
 import { type DecisionStage, decideEntry } from '../domain/authorization.js';
 import type { GatewayDeps } from './port.js';
@@ -20,7 +21,7 @@ export class AuthResponder {
 
   async start(): Promise<void> {
     await this.deps.mqtt.subscribe(
-      topics.allAuthRequests,
+      sharedFilter(this.deps.shareGroup, topics.allAuthRequests),
       (topic, payload) => this.handle(topic, payload),
       1,
     );

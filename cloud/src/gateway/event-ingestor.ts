@@ -3,6 +3,7 @@
  * events are applied strictly in arrival order (a per-gate queue); different gates proceed
  * independently.
  */
+import { sharedFilter } from '@parkinglot/platform/mqtt';
 import { type EventsAck, parseGateTopic, topics } from '@parkinglot/shared';
 import { ingestGateEvents } from '../domain/ingestion.js';
 import type { GatewayDeps } from './port.js';
@@ -13,7 +14,11 @@ export class EventIngestor {
   constructor(private readonly deps: GatewayDeps) {}
 
   async start(): Promise<void> {
-    await this.deps.mqtt.subscribe(topics.allEvents, (topic, payload) => this.enqueue(topic, payload), 1);
+    await this.deps.mqtt.subscribe(
+      sharedFilter(this.deps.shareGroup, topics.allEvents),
+      (topic, payload) => this.enqueue(topic, payload),
+      1,
+    );
   }
 
   /** Resolves when this message has been handled; per gate, in order. */

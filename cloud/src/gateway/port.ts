@@ -17,4 +17,6 @@ export interface GatewayDeps {
   mqtt: MqttPort;
   gates: GateDirectory;
   counters: Counters;
+  /** Subscribe to the gates' topics in this shared-subscription group (several instances), or plainly. */
+  shareGroup?: string | null;
 }

@@ -11,6 +11,7 @@ import { SerialRunner } from '@parkinglot/platform/time';
 import type { DomainEvent } from '@parkinglot/shared';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { transact } from '../db/transact.js';
 import type { EventBus } from '../domain/bus.js';
 import { getCheckpoint, readEventsAfter, setCheckpoint } from '../domain/event-log.js';
 
@@ -141,7 +142,7 @@ export class ScheduleProjector {
   /** Drops the read model and replays the whole log from sequence 0. */
   async rebuild(): Promise<number> {
     await this.runner.idle();
-    await this.deps.db.transaction().execute(async (trx) => {
+    await transact(this.deps.db, async (trx) => {
       await trx.deleteFrom('schedule_spaces').execute();
       await setCheckpoint(trx, SCHEDULE_CHECKPOINT, 0, this.deps.clock.now());
     });
@@ -157,7 +158,7 @@ export class ScheduleProjector {
     for (;;) {
       const events = await readEventsAfter(db, from, batchSize);
       if (events.length === 0) return total;
-      const applied = await db.transaction().execute(async (trx) => {
+      const applied = await transact(db, async (trx) => {
         let n = 0;
         while (n < events.length) {
           await apply(trx, events[n]!);

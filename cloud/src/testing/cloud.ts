@@ -1,4 +1,8 @@
-/** Starts a real cloud (real sqlite file, embedded aedes on a free port, HTTP on a free port). */
+/**
+ * Starts a real cloud: HTTP on a free port, embedded aedes on a free port, and the database of the
+ * test variant (variant.ts): a sqlite file under a temporary directory, or a PostgreSQL database of
+ * its own, dropped on close.
+ */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +12,8 @@ import { type ResolvedConfig, resolveConfig } from '../config/load.js';
 import { type ConfigInput, configSchema } from '../config/schema.js';
 import { type Cloud, startCloud } from '../server.js';
 import { Api } from './api.js';
+import { createTestDatabase } from './postgres.js';
+import { testVariant } from './variant.js';
 
 export interface TestCloud {
   cloud: Cloud;
@@ -35,15 +41,30 @@ export function testConfig(dataDir: string, overrides: Partial<ConfigInput> = {}
   );
 }
 
-/** `log`: the cloud's logger, silent unless given; `clock`: the system clock unless given. */
+export interface TestCloudOptions {
+  /** The cloud's clock: the system clock unless given. */
+  clock?: Clock;
+  /** The cloud's logger: silent unless given. */
+  log?: Logger;
+  /** sqlite whatever the variant, for a test of what only sqlite has (its lanes, its pragmas). */
+  sqlite?: boolean;
+}
+
 export async function startTestCloud(
   overrides: Partial<ConfigInput> = {},
-  options: { clock?: Clock; log?: Logger } = {},
+  options: TestCloudOptions = {},
 ): Promise<TestCloud> {
   const dataDir = mkdtempSync(join(tmpdir(), 'parkinglot-cloud-'));
-  let config = testConfig(dataDir, overrides);
+  const database =
+    overrides.databaseUrl === undefined && !options.sqlite && testVariant().database === 'postgres'
+      ? await createTestDatabase()
+      : null;
+  let config = testConfig(dataDir, database ? { databaseUrl: database.url, ...overrides } : overrides);
   const { clock, log = quietLogger() } = options;
-  let cloud = await startCloud(config, clock ? { log, clock } : { log });
+  let cloud = await startCloud(config, clock ? { log, clock } : { log }).catch(async (error: unknown) => {
+    await database?.drop();
+    throw error;
+  });
   const api = new Api(cloud.httpUrl, cloud.operatorToken);
   const handle: TestCloud = {
     get cloud() {
@@ -56,6 +77,7 @@ export async function startTestCloud(
     },
     async close() {
       await cloud.stop();
+      await database?.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
     async restart() {

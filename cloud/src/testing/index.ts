@@ -6,4 +6,6 @@ export { Api, type ApiResponse } from './api.js';
 export { makeTestCertificates, type TestCertificates } from './certificates.js';
 export { startTestCloud, type TestCloud, testConfig } from './cloud.js';
 export { event, TestGate } from './gate.js';
+export { createTestDatabase, TEST_POSTGRES_URL, type TestDatabase } from './postgres.js';
 export { startSite, type TestSite } from './site.js';
+export { parseVariant, testVariant, VARIANTS, type Variant } from './variant.js';

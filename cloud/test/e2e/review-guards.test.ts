@@ -136,9 +136,14 @@ describe('authorization and ingestion guards', () => {
     expect(stored).toHaveLength(0);
   });
 
-  it('commits with synchronous=FULL, so an acked event survives a power cut', async () => {
-    const { rows } = await sql<{ synchronous: number }>`PRAGMA synchronous`.execute(db());
-    expect(rows[0]!.synchronous).toBe(2);
+  it('commits durably (sqlite synchronous=FULL, PostgreSQL synchronous_commit=on), so an acked event survives a power cut', async () => {
+    if (env.t.cloud.dialect === 'sqlite') {
+      const { rows } = await sql<{ synchronous: number }>`PRAGMA synchronous`.execute(db());
+      expect(rows[0]!.synchronous).toBe(2);
+    } else {
+      const { rows } = await sql<{ synchronous_commit: string }>`show synchronous_commit`.execute(db());
+      expect(rows[0]!.synchronous_commit).toBe('on');
+    }
   });
 
   it('finds a plate registered right after it was refused as unknown (owners are cached, misses are not)', async () => {

@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { quietLogger } from '@parkinglot/platform/log';
+import { freePort } from '@parkinglot/platform/net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCloud } from '../../src/server.js';
 import { testConfig } from '../../src/testing/cloud.js';
@@ -83,16 +84,17 @@ describe('start-up errors', () => {
     );
   });
 
-  it('exits non-zero with one line for a PostgreSQL URL, which this build does not take yet', () => {
+  it('exits non-zero with one line when the PostgreSQL it is given does not answer', async () => {
+    const closed = await freePort();
     const result = runMain({
-      PARKING_DATABASE_URL: 'postgres://127.0.0.1/test',
+      PARKING_DATABASE_URL: `postgres://parking:secret-password@127.0.0.1:${closed}/test`,
       PARKING_DATA_DIR: tempDir(),
     });
     expect(result.status).toBe(1);
-    expect(result.stderr.trim()).toMatch(
-      /^parkinglot: invalid configuration: PARKING_DATABASE_URL .*not supported yet/,
+    expect(result.stderr.trim()).toBe(
+      `parkinglot: PARKING_DATABASE_URL: cannot connect to postgres 127.0.0.1:${closed}/test: connect ECONNREFUSED 127.0.0.1:${closed}`,
     );
-    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).not.toContain('secret-password');
   });
 
   it('exits non-zero with one line per bad setting', () => {

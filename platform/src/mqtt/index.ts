@@ -1,2 +1,2 @@
 export * from './connection.js';
-export { hasWildcard, isValidFilter, topicMatches } from './topic-filter.js';
+export { hasWildcard, isValidFilter, matchingFilter, sharedFilter, topicMatches } from './topic-filter.js';

@@ -4,7 +4,7 @@
  * throws or rejects is logged here and never reaches the MQTT client or the process.
  */
 import type { Logger } from '../log/logger.js';
-import { topicMatches } from './topic-filter.js';
+import { matchingFilter, topicMatches } from './topic-filter.js';
 
 export type QoS = 0 | 1 | 2;
 export type MessageHandler = (topic: string, payload: Buffer) => void | Promise<void>;
@@ -56,7 +56,8 @@ export class SubscriptionRegistry {
    */
   dispatch(topic: string, payload: Buffer): void {
     for (const [filter, entry] of this.entries) {
-      if (!topicMatches(filter, topic)) continue;
+      // A message for a shared subscription arrives on its own topic, which the share prefix hides.
+      if (!topicMatches(matchingFilter(filter), topic)) continue;
       for (const handler of entry.handlers) this.invoke(handler, filter, topic, payload);
     }
   }

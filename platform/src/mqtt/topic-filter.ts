@@ -37,3 +37,21 @@ export function topicMatches(filter: string, topic: string): boolean {
   }
   return f.length === t.length;
 }
+
+const SHARE_PREFIX = '$share/';
+
+/**
+ * The filter a subscription matches topics with: for a shared subscription `$share/<group>/<filter>`
+ * (MQTT 5.0 section 4.8.2; Mosquitto takes it over 3.1.1 too) that is `<filter>`, since the broker
+ * delivers to it messages on the topics `<filter>` matches. Any other filter is itself.
+ */
+export function matchingFilter(filter: string): string {
+  if (!filter.startsWith(SHARE_PREFIX)) return filter;
+  const slash = filter.indexOf('/', SHARE_PREFIX.length);
+  return slash < 0 ? filter : filter.slice(slash + 1);
+}
+
+/** `filter` as a shared subscription of `group`, or as it is when there is no group. */
+export function sharedFilter(group: string | null | undefined, filter: string): string {
+  return group ? `${SHARE_PREFIX}${group}/${filter}` : filter;
+}

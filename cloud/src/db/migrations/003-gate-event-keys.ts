@@ -8,8 +8,10 @@
 import { type Kysely, sql } from 'kysely';
 import type { MigrationContext } from './index.js';
 
-export async function up(db: Kysely<unknown>, _ctx: MigrationContext): Promise<void> {
-  await db.transaction().execute((trx) => rebuild(trx));
+export async function up(db: Kysely<unknown>, { dialect }: MigrationContext): Promise<void> {
+  // On PostgreSQL kysely already runs each migration in a transaction (DDL is transactional there).
+  if (dialect === 'postgres') await rebuild(db);
+  else await db.transaction().execute((trx) => rebuild(trx));
 }
 
 async function rebuild(db: Kysely<unknown>): Promise<void> {

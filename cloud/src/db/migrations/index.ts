@@ -6,6 +6,7 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'k
 import * as m001 from './001-initial.js';
 import * as m002 from './002-member-lookups.js';
 import * as m003 from './003-gate-event-keys.js';
+import * as m004 from './004-event-log-order.js';
 
 export type SqlDialectName = 'sqlite' | 'postgres';
 
@@ -19,6 +20,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '001-initial': m001,
   '002-member-lookups': m002,
   '003-gate-event-keys': m003,
+  '004-event-log-order': m004,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -1,6 +1,7 @@
+import { Sqlite3Dialect } from '@parkinglot/platform/sqlite';
 import { Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isUniqueViolation, Sqlite3Dialect } from './index.js';
+import { isUniqueViolation } from './errors.js';
 
 const db = new Kysely<unknown>({ dialect: new Sqlite3Dialect({ filename: ':memory:' }) });
 
@@ -29,7 +30,7 @@ beforeAll(async () => {
 
 afterAll(() => db.destroy());
 
-describe('isUniqueViolation', () => {
+describe('isUniqueViolation on sqlite', () => {
   it.each([
     ['a UNIQUE column', `insert into owners values (2, 'a@example.com', 'Lee')`],
     ['an INTEGER PRIMARY KEY', `insert into owners values (1, 'b@example.com', 'Lee')`],
