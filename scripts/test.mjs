@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { readReports, summarise } from './test-report.mjs';
 
 /** The engines the shared suites run on; the first is the default every workspace's `test` uses. */
-const VARIANTS = ['sqlite', 'postgres'];
+const VARIANTS = ['sqlite', 'postgres', 'postgres-mosquitto'];
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const extra = process.argv.slice(2);

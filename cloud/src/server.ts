@@ -31,6 +31,8 @@ import { Counters } from './gateway/metrics.js';
 import { createHttpApp } from './http/app.js';
 import { LeaderWork } from './leader-work.js';
 import { type BrokerTls, type EmbeddedBroker, startEmbeddedBroker } from './mqtt/broker.js';
+import { type BrokerAccounts, DynsecAccounts } from './mqtt/broker-accounts.js';
+import { DynsecClient } from './mqtt/dynsec.js';
 import { EventPublisher } from './projection/publisher.js';
 import { ScheduleProjector } from './projection/schedule-projector.js';
 import { listenOnPort } from './util/ports.js';
@@ -50,6 +52,8 @@ export interface Cloud {
   ctx: DomainContext;
   /** Which database it runs on. */
   dialect: 'sqlite' | 'postgres';
+  /** The cloud's own link to the broker. */
+  mqtt: MqttConnection;
   projector: ScheduleProjector;
   publisher: EventPublisher;
   expiry: HoldExpiry;
@@ -134,6 +138,57 @@ function brokerTls(config: ResolvedConfig): BrokerTls | null {
 
 /** How often the feed reads the log of a shared database without a NOTIFY (a lost one costs at most this). */
 export const FEED_POLL_MS = 1_000;
+
+/**
+ * An external broker's accounts: on Mosquitto with dynamic security, the cloud's own rights, the
+ * operator login, and from then on each gate's login as it is registered (mqtt/broker-accounts.ts).
+ */
+async function provisionExternalBroker(
+  config: ResolvedConfig,
+  deps: { mqtt: MqttConnection; log: Logger; clock: Clock; operatorToken: string },
+): Promise<BrokerAccounts | undefined> {
+  if (config.mqttProvisioning === 'none') {
+    deps.log.warn(
+      'PARKING_MQTT_PROVISIONING=none: gates are not given logins on the external broker; its own configuration must authenticate them and confine each to its topics',
+    );
+    return undefined;
+  }
+  const dynsec = new DynsecClient({ mqtt: deps.mqtt, log: deps.log.child('dynsec'), clock: deps.clock });
+  const accounts = new DynsecAccounts(dynsec);
+  try {
+    await dynsec.start();
+    await accounts.prepare({
+      cloudUsername: mqttUsername(config.mqttUrl!),
+      shareGroup: config.mqttShareGroup === 'none' ? null : config.mqttShareGroup,
+      operatorPassword: deps.operatorToken,
+      // The plugin drops the login whose roles changed; if it did not, go on after a while.
+      reconnected: () =>
+        new Promise<void>((resolve) => {
+          const timer = deps.clock.setTimeout(resolve, 5_000);
+          deps.mqtt.once('connected', () => {
+            deps.clock.clearTimeout(timer);
+            resolve();
+          });
+        }),
+    });
+  } catch (error) {
+    throw new StartupError(
+      `PARKING_MQTT_URL: the broker did not take the cloud's dynamic-security commands (${(error as Error).message}); ` +
+        "the cloud's login must hold the plugin's admin role (mosquitto_ctrl dynsec init), or set PARKING_MQTT_PROVISIONING=none",
+    );
+  }
+  return accounts;
+}
+
+/** Where gates connect to an external broker: its address without the cloud's own login. */
+function withoutCredentials(url: string): string {
+  const u = new URL(url);
+  return `${u.protocol}//${u.host}`;
+}
+
+function mqttUsername(url: string): string {
+  return decodeURIComponent(new URL(url).username);
+}
 
 const stepAside = (log: Logger, setting: string) => (taken: number, next: number) =>
   log.warn(`port ${taken} is taken; trying ${next} (set ${setting} to choose one)`);
@@ -243,6 +298,8 @@ export async function startCloud(
     });
     await mqtt.start();
     closers.push(() => mqtt.stop());
+    if (!broker)
+      ctx.brokerAccounts = await provisionExternalBroker(config, { mqtt, log, clock, operatorToken: token });
 
     const counters = new Counters();
     // Several instances on one external broker share the gates' requests: each goes to one of them.
@@ -332,7 +389,7 @@ export async function startCloud(
       httpPort,
       mqttUrl: broker
         ? `mqtt://${config.mqttHost === '0.0.0.0' ? '127.0.0.1' : config.mqttHost}:${broker.port}`
-        : mqttUrl,
+        : withoutCredentials(mqttUrl),
       mqttPort: broker?.port ?? null,
       mqttTlsUrl:
         broker?.tlsPort == null
@@ -342,6 +399,7 @@ export async function startCloud(
       operatorTokenGenerated: generated,
       ctx,
       dialect: database.dialect,
+      mqtt,
       projector,
       publisher,
       expiry,

@@ -5,24 +5,23 @@
 import { startTestCloud, type TestCloud } from '@parkinglot/cloud/testing';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeGate, gateConfig, startFakeGate, until } from './support.js';
+import { type FakeGate, startGatePair, until } from './support.js';
 
 describe('edge agent with the cloud', () => {
   let t: TestCloud;
   let entry: FakeGate;
   let exit: FakeGate;
+  let gates: Awaited<ReturnType<typeof startGatePair>>;
   let site: Awaited<ReturnType<TestCloud['api']['seedFacility']>>;
 
   beforeAll(async () => {
     t = await startTestCloud();
     site = await t.api.seedFacility(['E-1', 'E-2', 'E-3', 'E-4', 'E-5']);
-    entry = await startFakeGate(gateConfig(site.entry, 'entry', t.cloud.mqttUrl));
-    exit = await startFakeGate(gateConfig(site.exit, 'exit', t.cloud.mqttUrl));
-    await until(() => entry.agent.mqtt.isConnected && exit.agent.mqtt.isConnected);
+    gates = await startGatePair(site, t.cloud.mqttUrl);
+    ({ entry, exit } = gates);
   });
   afterAll(async () => {
-    await entry?.agent.stop();
-    await exit?.agent.stop();
+    await gates?.stop();
     await t?.close();
   });
 
@@ -147,7 +146,7 @@ describe('edge agent with the cloud', () => {
 
   it('denies at once, the barrier never moving, when the link to the cloud is down', async () => {
     await reserve('Offline', '34나5678', 1);
-    await t.cloud.stop();
+    await t.down();
     await until(() => !entry.agent.mqtt.isConnected);
     const before = entry.barrier.commands.length;
     expect(await entry.drive('34나5678')).toBe('refused');

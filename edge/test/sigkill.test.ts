@@ -104,7 +104,7 @@ describe('edge agent process across SIGKILL', () => {
   });
 
   it('lets cars out while the cloud is down, survives SIGKILL, and delivers every Ended exactly once', async () => {
-    await t.cloud.stop();
+    await t.down();
     let proc = await startChild();
     for (const plate of plates.slice(0, 3)) await sim.car(plate);
 

@@ -38,6 +38,24 @@ export function gateConfig(
   });
 }
 
+/** A site's entry and exit agents, both connected to the broker at `mqttUrl`; `stop()` stops both. */
+export async function startGatePair(
+  site: { entry: Parameters<typeof gateConfig>[0]; exit: Parameters<typeof gateConfig>[0] },
+  mqttUrl: string,
+): Promise<{ entry: FakeGate; exit: FakeGate; stop(): Promise<void> }> {
+  const entry = await startFakeGate(gateConfig(site.entry, 'entry', mqttUrl));
+  const exit = await startFakeGate(gateConfig(site.exit, 'exit', mqttUrl));
+  await until(() => entry.agent.mqtt.isConnected && exit.agent.mqtt.isConnected);
+  return {
+    entry,
+    exit,
+    async stop() {
+      await entry.agent.stop();
+      await exit.agent.stop();
+    },
+  };
+}
+
 /** `clock` drives the agent's timers (timeouts, breaker, debounce); tests pass a ManualClock to step it. */
 export async function startFakeGate(config: EdgeConfig, clock: Clock = systemClock): Promise<FakeGate> {
   const barrier = new FakeBarrier(clock, 20);

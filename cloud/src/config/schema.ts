@@ -52,6 +52,12 @@ export const configSchema = z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected letters, digits, - and _ (at most 64), or none')
       .default('parkinglot-cloud'),
+    /**
+     * With an external broker: `dynsec` keeps every gate's login and ACL on Mosquitto's
+     * dynamic-security plugin (the cloud's login must be its admin); `none` leaves them to the
+     * broker's own configuration.
+     */
+    mqttProvisioning: z.enum(['dynsec', 'none']).default('dynsec'),
     /** A TLS listener of the embedded broker beside the plain one, for gates across the internet. */
     mqttTlsPort: port.optional(),
     /** The embedded broker's certificate chain and key (PEM files); required with mqttTlsPort. */
@@ -101,6 +107,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   mqttPort: 'PARKING_MQTT_PORT',
   mqttUrl: 'PARKING_MQTT_URL',
   mqttShareGroup: 'PARKING_MQTT_SHARE_GROUP',
+  mqttProvisioning: 'PARKING_MQTT_PROVISIONING',
   mqttTlsPort: 'PARKING_MQTT_TLS_PORT',
   mqttTlsCert: 'PARKING_MQTT_TLS_CERT',
   mqttTlsKey: 'PARKING_MQTT_TLS_KEY',

@@ -3,6 +3,7 @@ import type { Clock } from '@parkinglot/platform/time';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { DbLanes, LaneName } from '../db/types.js';
+import type { BrokerAccounts } from '../mqtt/broker-accounts.js';
 import type { AdmissionView } from './admission-view.js';
 import type { EventBus } from './bus.js';
 import type { EventFeed } from './event-feed.js';
@@ -28,6 +29,8 @@ export interface DomainContext {
    * other processes'; without it, each commit emits its own events.
    */
   feed?: EventFeed;
+  /** Gates' logins on an external broker (Mosquitto's dynamic security); none on the embedded one. */
+  brokerAccounts?: BrokerAccounts;
   /** The in-memory facts entry decisions read; without it (or while it loads) they read the database. */
   admissions?: AdmissionView;
 }

@@ -7,7 +7,7 @@ import type { Database, Gate } from '../db/schema.js';
 import { hashSecret, newSecret } from '../util/secrets.js';
 import { iso } from '../util/time.js';
 import type { DomainContext } from './context.js';
-import { conflict, notFound } from './errors.js';
+import { conflict, DomainError, notFound } from './errors.js';
 import { commit } from './unit-of-work.js';
 
 export async function registerFacility(ctx: DomainContext, input: { name: string }) {
@@ -106,38 +106,58 @@ export async function registerGate(
   facilityId: string,
   input: { name: string; direction: 'entry' | 'exit' },
 ) {
+  const id = newId('gate');
   const password = newSecret();
-  return commit(ctx, async (trx, now) => {
-    await requireFacility(trx, facilityId);
-    const gate = {
-      id: newId('gate'),
-      facility_id: facilityId,
-      name: input.name,
-      direction: input.direction,
-      secret_hash: hashSecret(password),
-      created_at: iso(now),
-    };
-    await trx.insertInto('gates').values(gate).execute();
-    return {
-      // The password is shown once, here; only its hash is kept.
-      result: {
-        id: gate.id,
-        facilityId,
-        name: gate.name,
-        direction: gate.direction,
-        mqtt: { username: gate.id, password },
-      },
-      events: [
-        {
-          type: 'GateRegistered',
-          aggregateType: 'gate',
-          aggregateId: gate.id,
+  // On an external broker the login exists before the gate does: a gate committed without one
+  // could never connect, and nobody would know its password to make one later.
+  if (ctx.brokerAccounts) {
+    await ctx.brokerAccounts.addGate(id, password).catch((error: Error) => {
+      ctx.log.warn(`gate ${id}: the broker did not take its login`, error);
+      throw new DomainError(
+        'broker_unavailable',
+        'the MQTT broker did not take the gate’s login; try again',
+        503,
+      );
+    });
+  }
+  try {
+    return await commit(ctx, async (trx, now) => {
+      await requireFacility(trx, facilityId);
+      const gate = {
+        id,
+        facility_id: facilityId,
+        name: input.name,
+        direction: input.direction,
+        secret_hash: hashSecret(password),
+        created_at: iso(now),
+      };
+      await trx.insertInto('gates').values(gate).execute();
+      return {
+        // The password is shown once, here; only its hash is kept.
+        result: {
+          id: gate.id,
           facilityId,
-          data: { gateId: gate.id, name: gate.name, direction: gate.direction },
+          name: gate.name,
+          direction: gate.direction,
+          mqtt: { username: gate.id, password },
         },
-      ],
-    };
-  });
+        events: [
+          {
+            type: 'GateRegistered',
+            aggregateType: 'gate',
+            aggregateId: gate.id,
+            facilityId,
+            data: { gateId: gate.id, name: gate.name, direction: gate.direction },
+          },
+        ],
+      };
+    });
+  } catch (error) {
+    await ctx.brokerAccounts
+      ?.removeGate(id)
+      .catch((e: Error) => ctx.log.warn(`gate ${id}: its unused broker login was not removed`, e));
+    throw error;
+  }
 }
 
 export async function findGate(db: Kysely<Database>, gateId: string): Promise<Gate | undefined> {

@@ -4,8 +4,10 @@
  */
 export { Api, type ApiResponse } from './api.js';
 export { makeTestCertificates, type TestCertificates } from './certificates.js';
-export { startTestCloud, type TestCloud, testConfig } from './cloud.js';
+export { startTestCloud, type TestCloud, type TestCloudOptions, testConfig } from './cloud.js';
 export { event, TestGate } from './gate.js';
+export { startTestMosquitto, type TestMosquitto } from './mosquitto.js';
 export { createTestDatabase, TEST_POSTGRES_URL, type TestDatabase } from './postgres.js';
+export { type CloudProcess, startCloudProcess } from './process.js';
 export { startSite, type TestSite } from './site.js';
 export { parseVariant, testVariant, VARIANTS, type Variant } from './variant.js';

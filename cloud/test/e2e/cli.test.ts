@@ -24,12 +24,15 @@ describe('parkinglot cloud CLI', () => {
     await t.api.reserve(m.token, site.spaces[1].id, 'CL1');
     await t.cloud.projector.catchUp();
     before = await t.cloud.ctx.db.selectFrom('schedule_spaces').selectAll().orderBy('space_id').execute();
-    await t.cloud.stop();
+    await t.down();
   });
   afterAll(async () => t?.close().catch(() => undefined));
 
   it('rebuilds the schedule from sequence 0 and prints what it did', async () => {
-    const result = cli(['rebuild-schedule'], { PARKING_DATA_DIR: t.dataDir });
+    const result = cli(['rebuild-schedule'], {
+      PARKING_DATA_DIR: t.dataDir,
+      PARKING_DATABASE_URL: t.config.databaseUrl,
+    });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/rebuilding the schedule from \d+ events/);

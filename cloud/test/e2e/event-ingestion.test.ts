@@ -118,7 +118,7 @@ describe('event ingestion', () => {
       .select((eb) => eb.fn.countAll().as('n'))
       .executeTakeFirstOrThrow();
     expect(Number(after.n) - Number(before.n)).toBe(1);
-    expect(t.cloud.counters.get('events.unreadable')).toBeGreaterThanOrEqual(2);
+    expect(t.counter('events.unreadable')).toBeGreaterThanOrEqual(2);
   });
 
   it('records an Ended without a session as an anomaly and reconciles it when the Started arrives late', async () => {

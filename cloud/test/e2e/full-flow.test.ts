@@ -142,7 +142,7 @@ describe('cloud end to end', () => {
       expect(res).toMatchObject({ decision: 'deny', reason: 'malformed_request', requestId });
     }
     expect(await logSize()).toBe(before);
-    expect(t.cloud.counters.get('auth.deny.malformed_request')).toBe(malformed.length);
+    expect(t.counter('auth.deny.malformed_request')).toBe(malformed.length);
     // The responder is still alive and nothing changed for the pending member.
     expect((await entry.authorize({ kind: 'plate', value: '33CC333' })).reason).toBe('admission_pending');
   });

@@ -1,0 +1,135 @@
+/**
+ * Logins and ACLs on an external Mosquitto, kept by the cloud through the dynamic-security plugin
+ * (dynsec.ts): one client and one role per gate, because dynsec ACLs do not substitute `%u`, so a
+ * shared "gate" role could not confine a gate to its own topics. The rules are the embedded
+ * broker's (acl.ts): a gate publishes only on its own outbound channels and subscribes only to its
+ * own inbound ones, under a client id that must be its gate id; operators send commands and read;
+ * the cloud does everything under parking/, including its shared subscriptions, which dynsec
+ * grants only through a `$share/…` subscribePattern of their own.
+ *
+ * On the embedded broker none of this is needed: it asks the database at every CONNECT.
+ */
+import { GATE_PUBLISHES, GATE_SUBSCRIBES, gateTopic, TOPIC_ROOT } from '@parkinglot/shared';
+import type { DynsecClient, DynsecCommand } from './dynsec.js';
+
+/** What the domain needs of the broker's accounts (undefined on the embedded broker). */
+export interface BrokerAccounts {
+  /** The gate's login and role; must succeed before the gate is committed. */
+  addGate(gateId: string, password: string): Promise<void>;
+  /** Disables the login (a connected gate is cut off at once) and removes it. */
+  removeGate(gateId: string): Promise<void>;
+  setGatePassword(gateId: string, password: string): Promise<void>;
+}
+
+export const CLOUD_ROLE = 'parkinglot-cloud';
+export const OPERATOR_ROLE = 'parkinglot-operator';
+export const OPERATOR_USERNAME = 'operator';
+export const gateRole = (gateId: string) => `parkinglot-gate-${gateId}`;
+
+const allow = (acltype: string, topic: string) => ({ acltype, topic, allow: true });
+
+/** Errors that say the thing asked for is already there. */
+const alreadyThere = (error: string) =>
+  /already exists|already has role|ACL with this topic already exists/i.test(error);
+
+function gateAcls(gateId: string) {
+  return [
+    ...[...GATE_PUBLISHES].map((channel) => allow('publishClientSend', gateTopic(gateId, channel))),
+    ...[...GATE_SUBSCRIBES].map((channel) => allow('subscribeLiteral', gateTopic(gateId, channel))),
+  ];
+}
+
+export class DynsecAccounts implements BrokerAccounts {
+  constructor(private readonly dynsec: DynsecClient) {}
+
+  /**
+   * The cloud's own rights beside the plugin's admin role, and the operator login. Run at every
+   * start; a role or ACL already there is left as it is. Giving the cloud's own login its role makes
+   * the plugin disconnect that login (it kicks a client whose roles change), so that is done last,
+   * only when the role is missing, and `reconnected` waits for the link to come back.
+   */
+  async prepare(options: {
+    cloudUsername: string;
+    shareGroup: string | null;
+    operatorPassword: string;
+    reconnected: () => Promise<void>;
+  }): Promise<void> {
+    const root = `${TOPIC_ROOT}/#`;
+    const cloudAcls = [
+      allow('publishClientSend', root),
+      allow('publishClientReceive', root),
+      allow('subscribePattern', root),
+      ...(options.shareGroup ? [allow('subscribePattern', `$share/${options.shareGroup}/${root}`)] : []),
+    ];
+    const operatorAcls = [
+      allow('publishClientSend', `${TOPIC_ROOT}/gates/+/command`),
+      allow('publishClientReceive', root),
+      allow('subscribePattern', root),
+    ];
+    const role = (rolename: string, acls: ReturnType<typeof allow>[]): DynsecCommand[] => [
+      { command: 'createRole', rolename },
+      ...acls.map((acl) => ({ command: 'addRoleACL', rolename, ...acl })),
+    ];
+    await this.dynsec.run(
+      [
+        ...role(CLOUD_ROLE, cloudAcls),
+        ...role(OPERATOR_ROLE, operatorAcls),
+        {
+          command: 'createClient',
+          username: OPERATOR_USERNAME,
+          password: options.operatorPassword,
+          roles: [{ rolename: OPERATOR_ROLE }],
+        },
+        // The operator token may have changed since the login was made.
+        { command: 'setClientPassword', username: OPERATOR_USERNAME, password: options.operatorPassword },
+        { command: 'enableClient', username: OPERATOR_USERNAME },
+      ],
+      alreadyThere,
+    );
+    // Mosquitto 2.0.11 answers addClientRole for a role the client already has with "Internal
+    // error", so a role is added only where it is missing.
+    if (!(await this.hasRole(OPERATOR_USERNAME, OPERATOR_ROLE))) {
+      await this.dynsec.run([
+        { command: 'addClientRole', username: OPERATOR_USERNAME, rolename: OPERATOR_ROLE },
+      ]);
+    }
+    if (await this.hasRole(options.cloudUsername, CLOUD_ROLE)) return;
+    this.dynsec.sendOnly({ command: 'addClientRole', username: options.cloudUsername, rolename: CLOUD_ROLE });
+    await options.reconnected();
+    if (!(await this.hasRole(options.cloudUsername, CLOUD_ROLE))) {
+      throw new Error(`the login ${options.cloudUsername} did not get the role ${CLOUD_ROLE}`);
+    }
+  }
+
+  private async hasRole(username: string, rolename: string): Promise<boolean> {
+    const [response] = await this.dynsec.run([{ command: 'getClient', username }]);
+    const roles = (response?.data as { client?: { roles?: { rolename?: string }[] } } | undefined)?.client
+      ?.roles;
+    return (roles ?? []).some((r) => r.rolename === rolename);
+  }
+
+  async addGate(gateId: string, password: string): Promise<void> {
+    const rolename = gateRole(gateId);
+    await this.dynsec.run([
+      { command: 'createRole', rolename, acls: gateAcls(gateId) },
+      { command: 'createClient', username: gateId, password, clientid: gateId, roles: [{ rolename }] },
+    ]);
+  }
+
+  async removeGate(gateId: string): Promise<void> {
+    const missing = (error: string) => /not found/i.test(error);
+    await this.dynsec.run(
+      [
+        // disableClient first: it also disconnects a gate that is connected now.
+        { command: 'disableClient', username: gateId },
+        { command: 'deleteClient', username: gateId },
+        { command: 'deleteRole', rolename: gateRole(gateId) },
+      ],
+      missing,
+    );
+  }
+
+  async setGatePassword(gateId: string, password: string): Promise<void> {
+    await this.dynsec.run([{ command: 'setClientPassword', username: gateId, password }]);
+  }
+}
