@@ -31,7 +31,7 @@ import { Counters } from './gateway/metrics.js';
 import { createHttpApp } from './http/app.js';
 import { LeaderWork } from './leader-work.js';
 import { type BrokerTls, type EmbeddedBroker, startEmbeddedBroker } from './mqtt/broker.js';
-import { type BrokerAccounts, DynsecAccounts } from './mqtt/broker-accounts.js';
+import { type BrokerAccounts, DynsecAccounts, EmbeddedAccounts } from './mqtt/broker-accounts.js';
 import { DynsecClient } from './mqtt/dynsec.js';
 import { EventPublisher } from './projection/publisher.js';
 import { ScheduleProjector } from './projection/schedule-projector.js';
@@ -298,8 +298,9 @@ export async function startCloud(
     });
     await mqtt.start();
     closers.push(() => mqtt.stop());
-    if (!broker)
-      ctx.brokerAccounts = await provisionExternalBroker(config, { mqtt, log, clock, operatorToken: token });
+    ctx.brokerAccounts = broker
+      ? new EmbeddedAccounts(broker)
+      : await provisionExternalBroker(config, { mqtt, log, clock, operatorToken: token });
 
     const counters = new Counters();
     // Several instances on one external broker share the gates' requests: each goes to one of them.

@@ -7,6 +7,7 @@ export const DomainEventType = {
   FacilityRegistered: 'FacilityRegistered',
   SpaceAdded: 'SpaceAdded',
   GateRegistered: 'GateRegistered',
+  GatePasswordRotated: 'GatePasswordRotated',
   MemberRegistered: 'MemberRegistered',
   SpaceReserved: 'SpaceReserved',
   ReservationCanceled: 'ReservationCanceled',
@@ -22,7 +23,10 @@ export const DomainEventType = {
 export type DomainEventType = (typeof DomainEventType)[keyof typeof DomainEventType];
 
 export interface DomainEvent<T = Record<string, unknown>> {
-  /** Global, gap-free, strictly increasing position in the event log. */
+  /**
+   * Global, strictly increasing position in the event log, in commit order. Gap-free on sqlite; on
+   * PostgreSQL the number a rolled-back transaction took is skipped for good.
+   */
   seq: number;
   id: string;
   type: DomainEventType;

@@ -12,6 +12,8 @@ export type HttpCase = 'healthz' | 'reserveCancel' | 'schedule';
 
 export interface HttpSpec {
   url: string;
+  /** Several instances: worker i talks to urls[i % n] (default: `url` alone). */
+  urls?: string[];
   operatorToken: string;
   facilityId: string;
   members: { token: string; plate: string; spaceId: string }[];
@@ -92,25 +94,34 @@ async function closedLoop(
 const expect = (res: { status: number; text: string }, status: number) =>
   res.status === status ? null : `HTTP ${res.status}: ${res.text.slice(0, 200)}`;
 
+const urlOf = (spec: HttpSpec, worker: number) =>
+  spec.urls ? spec.urls[worker % spec.urls.length]! : spec.url;
+
 function operation(spec: HttpSpec, name: HttpCase): (worker: number) => Promise<string | null> {
   if (name === 'healthz') {
-    return async () => expect(await call(`${spec.url}/healthz`, 'GET', spec.operatorToken), 200);
+    return async (worker) =>
+      expect(await call(`${urlOf(spec, worker)}/healthz`, 'GET', spec.operatorToken), 200);
   }
   if (name === 'reserveCancel') {
     return async (worker) => {
       const m = spec.members[worker]!;
-      const made = await call(`${spec.url}/api/reservations`, 'POST', m.token, {
+      const url = urlOf(spec, worker);
+      const made = await call(`${url}/api/reservations`, 'POST', m.token, {
         spaceId: m.spaceId,
         plate: m.plate,
       });
       if (made.status !== 201) return expect(made, 201);
       const { id } = JSON.parse(made.text) as { id: string };
-      return expect(await call(`${spec.url}/api/reservations/${id}/cancel`, 'POST', m.token), 200);
+      return expect(await call(`${url}/api/reservations/${id}/cancel`, 'POST', m.token), 200);
     };
   }
-  return async () =>
+  return async (worker) =>
     expect(
-      await call(`${spec.url}/api/schedule?facilityId=${spec.facilityId}`, 'GET', spec.operatorToken),
+      await call(
+        `${urlOf(spec, worker)}/api/schedule?facilityId=${spec.facilityId}`,
+        'GET',
+        spec.operatorToken,
+      ),
       200,
     );
 }

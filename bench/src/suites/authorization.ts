@@ -81,7 +81,7 @@ export async function authorizationLoad(
  * stand still), so that a backlog does not run into the next measurement.
  */
 async function settled(bench: BenchCloud): Promise<void> {
-  const decided = () => bench.cloud.counters.get('auth.allow') + bench.cloud.counters.get('auth.deny');
+  const decided = () => bench.counter('auth.allow') + bench.counter('auth.deny');
   let last = -1;
   while (decided() !== last) {
     last = decided();

@@ -24,11 +24,17 @@ export async function seedHttpMembers(bench: BenchCloud, count: number, prefix: 
   return { facilityId: facility.body.id as string, members };
 }
 
-export async function httpBench(bench: BenchCloud, concurrency: number, durationMs: number) {
-  const { facilityId, members } = await seedHttpMembers(bench, concurrency, 'HB');
-  const cases: HttpCase[] = ['healthz', 'reserveCancel', 'schedule'];
+export async function httpBench(
+  bench: BenchCloud,
+  concurrency: number,
+  durationMs: number,
+  cases: HttpCase[] = ['healthz', 'reserveCancel', 'schedule'],
+  prefix = 'HB',
+) {
+  const { facilityId, members } = await seedHttpMembers(bench, concurrency, prefix);
   const spec: HttpSpec = {
     url: bench.cloud.httpUrl,
+    urls: bench.httpUrls,
     operatorToken: bench.cloud.operatorToken,
     facilityId,
     members,
@@ -46,5 +52,5 @@ export async function httpBench(bench: BenchCloud, concurrency: number, duration
     if (result.errors > 0)
       throw new Error(`HTTP ${name}: ${result.errors} errors, first: ${result.firstError}`);
   }
-  return { baseline: results.healthz, reserveCancel: results.reserveCancel, schedule: results.schedule };
+  return results;
 }

@@ -20,3 +20,20 @@ export function classifyDbError(error: unknown): DbErrorKind | null {
 export const isUniqueViolation = (error: unknown): boolean => classifyDbError(error) === 'unique';
 export const isRetryable = (error: unknown): boolean => classifyDbError(error) === 'retry';
 export const isConnectionLost = (error: unknown): boolean => classifyDbError(error) === 'connection';
+
+/** A unique index, as each dialect names it in a violation: PostgreSQL by index, sqlite by columns. */
+export interface UniqueIndex {
+  name: string;
+  table: string;
+  columns: string[];
+}
+
+/** True when `error` is a violation of `index` (not of another unique key of the table). */
+export function violates(error: unknown, index: UniqueIndex): boolean {
+  if (!isUniqueViolation(error)) return false;
+  const { constraint, message } = error as { constraint?: unknown; message?: unknown };
+  if (typeof constraint === 'string') return constraint === index.name;
+  // sqlite: "UNIQUE constraint failed: reservations.plate"
+  const columns = index.columns.map((c) => `${index.table}.${c}`).join(', ');
+  return typeof message === 'string' && message.endsWith(`constraint failed: ${columns}`);
+}

@@ -156,6 +156,13 @@ export const ANOMALY = sql.lit<'anomaly'>('anomaly');
 /** The statuses of a reservation that holds its space and its plate (the partial unique indexes). */
 export const LIVE = [sql.lit<'reserved'>('reserved'), sql.lit<'in_use'>('in_use')];
 
+/** At most one live reservation per plate (migration 001): the check of that rule, not a second line. */
+export const LIVE_PER_PLATE = {
+  name: 'reservations_one_live_per_plate',
+  table: 'reservations',
+  columns: ['plate'],
+};
+
 /** The admission columns of a reservation with no entry in progress. */
 export const NO_ADMISSION = {
   admission_gate_id: null,

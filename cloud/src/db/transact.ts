@@ -1,7 +1,8 @@
 /**
  * A transaction that runs again when the database says it lost a race (PostgreSQL's serialization
  * failures and deadlocks under SERIALIZABLE; sqlite's BUSY). `work` must do nothing outside the
- * transaction that cannot be done twice.
+ * transaction that cannot be done twice. A transaction that loses every attempt fails with the
+ * database's error, which the HTTP layer answers with 503 (try again), never 500.
  */
 import type { Kysely, Transaction } from 'kysely';
 import { isRetryable } from './errors.js';
@@ -9,6 +10,9 @@ import type { Database } from './schema.js';
 
 /** Enough for a 1,000-way race on one row: each retry sees the winner's commit and settles. */
 export const TRANSACTION_ATTEMPTS = 20;
+
+/** Transactions run again since start, by this process (a sign of contention). */
+export const transactStats = { retries: 0, gaveUp: 0 };
 
 export async function transact<T>(
   db: Kysely<Database>,
@@ -21,9 +25,16 @@ export async function transact<T>(
       // time; SERIALIZABLE keeps that meaning. sqlite's driver takes no settings (begin immediate).
       return await db.transaction().setIsolationLevel('serializable').execute(work);
     } catch (error) {
-      if (attempt >= attempts || !isRetryable(error)) throw error;
-      // Let the winner's commit land before trying again.
-      await new Promise((resolve) => setImmediate(resolve));
+      if (!isRetryable(error)) throw error;
+      if (attempt >= attempts) {
+        transactStats.gaveUp += 1;
+        throw error;
+      }
+      transactStats.retries += 1;
+      // Two transactions that ran into each other would again if both tried at once: wait a random
+      // while, growing with the attempt (at most 25 ms), for the winner's commit to land.
+      const ms = Math.random() * Math.min(25, 2 ** attempt);
+      await new Promise((resolve) => setTimeout(resolve, ms));
     }
   }
 }

@@ -33,6 +33,8 @@ export interface EventFeedOptions {
 export class EventFeed {
   private position = 0;
   private readonly reader: SerialRunner;
+  /** Callers waiting for the bus to reach a sequence number, resolved as it does. */
+  private waiters: { seq: number; resolve: () => void; reject: (error: Error) => void }[] = [];
   private handle: unknown = null;
   /** Events this process heard of from the log rather than from its own commits. */
   readonly stats = { read: 0, catchUps: 0 };
@@ -73,7 +75,7 @@ export class EventFeed {
       this.emit(events);
       return;
     }
-    await this.reader.run();
+    await this.reach(last.seq);
   }
 
   /** Something may have been committed elsewhere: read it, in the background. */
@@ -84,7 +86,25 @@ export class EventFeed {
   /** Resolves once every event committed before the call is on the bus. */
   async sync(): Promise<void> {
     if (!this.deps.shared) return;
-    if ((await lastSeq(this.deps.db)) > this.position) await this.reader.run();
+    const head = await lastSeq(this.deps.db);
+    if (head > this.position) await this.reach(head);
+  }
+
+  /**
+   * Resolves once the bus has reached `seq`: not when the reader is idle, which under steady
+   * commits from other instances it may not be for a long time.
+   */
+  private reach(seq: number): Promise<void> {
+    if (seq <= this.position) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.waiters.push({ seq, resolve, reject });
+      this.reader.run().catch((error: Error) => {
+        // A failed read fails whoever waited on it; the next wake-up reads again.
+        const failed = this.waiters;
+        this.waiters = [];
+        for (const w of failed) w.reject(error);
+      });
+    });
   }
 
   private emit(events: DomainEvent[]): void {
@@ -94,6 +114,10 @@ export class EventFeed {
     if (!last) return;
     this.position = last.seq;
     this.deps.bus.emit('eventsAppended', { lastSeq: last.seq, events: fresh });
+    if (this.waiters.length === 0) return;
+    const reached = this.waiters.filter((w) => w.seq <= last.seq);
+    this.waiters = this.waiters.filter((w) => w.seq > last.seq);
+    for (const w of reached) w.resolve();
   }
 
   private async readNew(): Promise<number> {

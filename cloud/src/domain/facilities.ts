@@ -160,6 +160,52 @@ export async function registerGate(
   }
 }
 
+/**
+ * A new MQTT password for a gate, shown once (a leaked one is the usual reason). The database first,
+ * then the broker: if the broker does not take it, its old password still works there and the call
+ * can simply be repeated. The gate's session is ended at once, on either broker: it logs in again
+ * with the new password once it is given it.
+ */
+export async function rotateGatePassword(ctx: DomainContext, gateId: string) {
+  const password = newSecret();
+  const gate = await commit(ctx, async (trx) => {
+    const found = await trx
+      .selectFrom('gates')
+      .select(['id', 'facility_id'])
+      .where('id', '=', gateId)
+      .executeTakeFirst();
+    if (!found) throw notFound('gate', gateId);
+    await trx
+      .updateTable('gates')
+      .set({ secret_hash: hashSecret(password) })
+      .where('id', '=', gateId)
+      .execute();
+    return {
+      result: found,
+      events: [
+        {
+          type: 'GatePasswordRotated',
+          aggregateType: 'gate',
+          aggregateId: gateId,
+          facilityId: found.facility_id,
+          data: { gateId },
+        },
+      ],
+    };
+  });
+  if (ctx.brokerAccounts) {
+    await ctx.brokerAccounts.setGatePassword(gateId, password).catch((error: Error) => {
+      ctx.log.warn(`gate ${gateId}: the broker did not take its new password`, error);
+      throw new DomainError(
+        'broker_unavailable',
+        'the MQTT broker did not take the new password; try again',
+        503,
+      );
+    });
+  }
+  return { id: gate.id, mqtt: { username: gate.id, password } };
+}
+
 export async function findGate(db: Kysely<Database>, gateId: string): Promise<Gate | undefined> {
   return db.selectFrom('gates').selectAll().where('id', '=', gateId).executeTakeFirst();
 }

@@ -9,8 +9,8 @@
 
 import { newId } from '@parkinglot/shared';
 import type { Transaction } from 'kysely';
-import { isUniqueViolation } from '../db/errors.js';
-import { type Database, LIVE, NO_ADMISSION, type Reservation } from '../db/schema.js';
+import { isUniqueViolation, violates } from '../db/errors.js';
+import { type Database, LIVE_PER_PLATE, NO_ADMISSION, type Reservation } from '../db/schema.js';
 import { iso } from '../util/time.js';
 import { type DomainContext, laneOf } from './context.js';
 import { conflict, forbidden, invalid, notFound } from './errors.js';
@@ -58,14 +58,9 @@ export async function reserve(
       if (claimed.numUpdatedRows === 0n) {
         throw conflict('space_unavailable', `space ${space.label} is ${space.status}`);
       }
-      const live = await trx
-        .selectFrom('reservations')
-        .select('id')
-        .where('plate', '=', input.plate)
-        .where('status', 'in', LIVE)
-        .executeTakeFirst();
-      if (live)
-        throw conflict('plate_has_reservation', `plate ${input.plate} already holds reservation ${live.id}`);
+      // One live reservation per plate is the unique index's to check, at the insert below: a read
+      // here would take a predicate lock on that index on PostgreSQL, and every concurrent reserve
+      // or cancel writes to it, so serializable transactions would fail on each other for nothing.
 
       const reservation: Reservation = {
         id: newId('res'),
@@ -100,9 +95,11 @@ export async function reserve(
       };
     });
   } catch (error) {
-    // The partial unique indexes caught a race the checks above could not see (PostgreSQL, READ COMMITTED).
-    if (isUniqueViolation(error))
-      throw conflict('space_unavailable', 'the space or the plate is already reserved');
+    if (violates(error, LIVE_PER_PLATE)) {
+      throw conflict('plate_has_reservation', `plate ${input.plate} already holds a live reservation`);
+    }
+    // The space's own index, behind the conditional update above.
+    if (isUniqueViolation(error)) throw conflict('space_unavailable', 'the space is already reserved');
     throw error;
   }
 }

@@ -29,8 +29,16 @@ export class GateDirectory {
     return bus.on('eventsAppended', async ({ events }) => {
       for (const event of events) {
         if (event.type === 'GateRegistered') await this.get(event.aggregateId);
+        // Here or on another instance: the cached row holds the old password's hash.
+        if (event.type === 'GatePasswordRotated') await this.refresh(event.aggregateId);
       }
     });
+  }
+
+  /** Reads the gate again (its row changed). */
+  async refresh(gateId: string): Promise<void> {
+    this.cache.delete(gateId);
+    await this.get(gateId);
   }
 
   /** Misses are not cached: a gate registered a moment ago must be found. */

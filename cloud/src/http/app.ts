@@ -6,6 +6,7 @@ import { authenticate, type Env } from './auth.js';
 import { errorBody, errorHandler } from './errors.js';
 import { eventRoutes } from './routes/events.js';
 import { facilityRoutes } from './routes/facilities.js';
+import { gateRoutes } from './routes/gates.js';
 import { memberRoutes } from './routes/members.js';
 import { reservationRoutes } from './routes/reservations.js';
 import { scheduleRoutes } from './routes/schedule.js';
@@ -46,6 +47,7 @@ export function createHttpApp(ctx: DomainContext, options: { operatorToken: stri
   );
   api.use(authenticate(ctx.db, options.operatorToken));
   api.route('/facilities', facilityRoutes(ctx));
+  api.route('/gates', gateRoutes(ctx));
   api.route('/members', memberRoutes(ctx));
   api.route('/reservations', reservationRoutes(ctx));
   api.route('/schedule', scheduleRoutes(ctx));

@@ -29,6 +29,10 @@ export function errorHandler(log: Logger) {
         400,
       );
     }
+    if (db === 'retry') {
+      log.warn(`${c.req.method} ${c.req.path}: lost every attempt to a concurrent transaction`);
+      return c.json(errorBody('unavailable', 'the database is busy with the same records; try again'), 503);
+    }
     if (db === 'connection') {
       log.warn(`${c.req.method} ${c.req.path}: the database is unreachable (${err.message})`);
       return c.json(errorBody('unavailable', 'the database is unreachable; try again shortly'), 503);

@@ -7,7 +7,8 @@
  * the cloud does everything under parking/, including its shared subscriptions, which dynsec
  * grants only through a `$share/…` subscribePattern of their own.
  *
- * On the embedded broker none of this is needed: it asks the database at every CONNECT.
+ * The embedded broker asks the database at every CONNECT, so there a changed or removed login only
+ * has to end the session in hand (EmbeddedAccounts), as Mosquitto's plugin does by itself.
  */
 import { GATE_PUBLISHES, GATE_SUBSCRIBES, gateTopic, TOPIC_ROOT } from '@parkinglot/shared';
 import type { DynsecClient, DynsecCommand } from './dynsec.js';
@@ -131,5 +132,20 @@ export class DynsecAccounts implements BrokerAccounts {
 
   async setGatePassword(gateId: string, password: string): Promise<void> {
     await this.dynsec.run([{ command: 'setClientPassword', username: gateId, password }]);
+  }
+}
+
+/** The embedded broker's side: logins live in the database; a change ends the gate's session now. */
+export class EmbeddedAccounts implements BrokerAccounts {
+  constructor(private readonly broker: { disconnect(clientId: string): void }) {}
+
+  async addGate(): Promise<void> {}
+
+  async removeGate(gateId: string): Promise<void> {
+    this.broker.disconnect(gateId);
+  }
+
+  async setGatePassword(gateId: string): Promise<void> {
+    this.broker.disconnect(gateId);
   }
 }

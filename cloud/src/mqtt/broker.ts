@@ -49,6 +49,8 @@ export interface EmbeddedBroker {
   readonly aedes: Aedes;
   /** Distinct gate ids with at least one authenticated connection. */
   connectedGates(): number;
+  /** Ends the session of the client with this id, if one is connected (its will is published). */
+  disconnect(clientId: string): void;
   /** Stops accepting, disconnects every client (their wills are published) and frees the port. */
   close(): Promise<void>;
   /** Live counters of refusals. */
@@ -204,6 +206,10 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     tlsPort,
     host,
     aedes,
+    disconnect: (clientId) => {
+      // aedes keeps its registered clients by id; its type declarations do not say so.
+      (aedes as unknown as { clients: Record<string, Client | undefined> }).clients[clientId]?.close();
+    },
     stats,
     connectedGates: () => new Set(gateClients.values()).size,
     close,

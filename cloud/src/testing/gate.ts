@@ -34,8 +34,16 @@ export class TestGate {
     });
     client.on('connect', () => (client.stream as Socket).setNoDelay?.(true));
     await new Promise<void>((resolve, reject) => {
-      client.once('connect', () => resolve());
-      client.once('error', reject);
+      const refused = (error: Error) => {
+        // A refused login would otherwise go on retrying in the background.
+        client.end(true);
+        reject(error);
+      };
+      client.once('error', refused);
+      client.once('connect', () => {
+        client.off('error', refused);
+        resolve();
+      });
     });
     await client.subscribeAsync([topics.authResponse(username), topics.eventsAck(username)], { qos: 1 });
     return new TestGate(username, client);

@@ -8,6 +8,7 @@ export { startTestCloud, type TestCloud, type TestCloudOptions, testConfig } fro
 export { event, TestGate } from './gate.js';
 export { startTestMosquitto, type TestMosquitto } from './mosquitto.js';
 export { createTestDatabase, TEST_POSTGRES_URL, type TestDatabase } from './postgres.js';
+export { startTestPostgresServer, type TestPostgresServer } from './postgres-server.js';
 export { type CloudProcess, startCloudProcess } from './process.js';
 export { startSite, type TestSite } from './site.js';
 export { parseVariant, testVariant, VARIANTS, type Variant } from './variant.js';

@@ -101,6 +101,8 @@ export async function startTestMosquitto(): Promise<TestMosquitto> {
       `listener ${port} 127.0.0.1`,
       'allow_anonymous false',
       'persistence false',
+      // Mosquitto leaves Nagle's algorithm on by default: every small answer would wait ~40 ms.
+      'set_tcp_nodelay true',
       `plugin ${DYNSEC_PLUGIN}`,
       `plugin_opt_config_file ${dynsec}`,
       `log_dest file ${logFile}`,

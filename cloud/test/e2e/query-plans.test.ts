@@ -46,10 +46,6 @@ const MUST_SEEK: { statement: RegExp; plan: RegExp }[] = [
     plan: /reservations USING (COVERING )?INDEX \w+ \(member_id=\?/,
   },
   {
-    statement: /from "reservations" where "plate" = \?/,
-    plan: /reservations USING (COVERING )?INDEX \w+ \(plate=\?/,
-  },
-  {
     statement: /from "parking_sessions".* "member_id" = \?/,
     plan: /parking_sessions USING (COVERING )?INDEX \w+ \(member_id=\?/,
   },

@@ -101,4 +101,26 @@ describe('first come, first served', () => {
     expect(results.filter((r) => r.status === 200)).toHaveLength(1);
     expect(results.filter((r) => r.status === 409 && r.body.error === 'not_cancellable')).toHaveLength(19);
   });
+
+  it('one plate racing for two spaces at once: one 201, and 409 plate_has_reservation', async () => {
+    const two = await t.api.seedFacility(['P-1', 'P-2']);
+    const m = await t.api.member('Two places at once', ['99PL01']);
+    const [a, b] = await Promise.all(
+      two.spaces.map((space: { id: string }) =>
+        t.api.call('POST', '/api/reservations', {
+          token: m.token,
+          body: { spaceId: space.id, plate: '99PL01' },
+        }),
+      ),
+    );
+    expect([a!.status, b!.status].sort()).toEqual([201, 409]);
+    expect([a, b].find((r) => r!.status === 409)!.body).toMatchObject({ error: 'plate_has_reservation' });
+    // The loser's space is free again: its claim was rolled back with the insert.
+    const spaces = await t.cloud.ctx.db
+      .selectFrom('spaces')
+      .select('status')
+      .where('facility_id', '=', two.facility.id)
+      .execute();
+    expect(spaces.map((s) => s.status).sort()).toEqual(['available', 'reserved']);
+  });
 });

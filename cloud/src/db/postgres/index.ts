@@ -49,6 +49,12 @@ function pool(url: string, max: number, name: string, log: Logger): pg.Pool {
   // An idle connection's error (the server restarted) arrives here; without a listener it would
   // be thrown and end the process. The pool drops that connection and opens another on demand.
   p.on('error', (error) => log.warn(`idle ${name} connection lost: ${error.message}`));
+  // pg-pool listens for errors only while a connection is idle: one lost while lent out, between
+  // two statements of a transaction, would be thrown. The statement in hand fails instead, and
+  // the pool drops the connection when it is given back.
+  p.on('connect', (client) => {
+    client.on('error', (error) => log.debug(() => `${name} connection lost while in use: ${error.message}`));
+  });
   return p;
 }
 
