@@ -138,7 +138,7 @@ async function compareScaleOut(): Promise<void> {
     }
     const c = config.name;
     rows.push(
-      `| ${c} | reserve + cancel (16 clients) | ${f(r.reserveCancel.perSecond)}/s | ${lat(r.reserveCancel.latency)} | ${r.reserveCancel.errors} errors; cloud CPU ≤ ${f(r.cpuMsPerOp, 2)} ms per op${r.commitsPerOp === null ? '' : `; ${f(r.commitsPerOp, 1)} commits per op`} |`,
+      `| ${c} | reserve + cancel (16 clients) | ${f(r.reserveCancel.perSecond)}/s | ${lat(r.reserveCancel.latency)} | ${r.reserveCancel.errors} errors; cloud CPU ≤ ${f(r.cpuMsPerOp, 2)} ms per op${r.commitsPerOp === null ? '' : `; ${f(r.commitsPerOp, 1)} transactions per op`} |`,
       `| ${c} | ${f(r.race.contenders)} members race for one space | ${f(r.race.won)} won, ${f(r.race.refused)} refused (409), ${f(r.race.errors)} other | ${f(r.race.ms)} ms in all | ${r.race.doubleBookings} double bookings; ${f(retried)} transactions run again over the three |`,
       `| ${c} | authorization, ${f(SCALE_PLAN.gates)} gates, offered ${f(SCALE_PLAN.rate)}/s | ${f(r.auth.throughput)}/s (${f(r.auth.answered)} of ${f(r.auth.sent)} answered) | ${lat(r.auth.latency)} | |`,
     );

@@ -29,7 +29,10 @@ export interface ScaleResult {
   reserveCancel: HttpCaseResult;
   /** CPU of this process (the cloud's instances; the load is another process) per reserve + cancel. */
   cpuMsPerOp: number;
-  /** PostgreSQL only: transactions committed per reserve + cancel, the cloud's own work included. */
+  /**
+   * PostgreSQL only: transactions per reserve + cancel (pg_stat_database, where a statement outside
+   * a transaction counts as one), the cloud's own work included.
+   */
   commitsPerOp: number | null;
   race: RaceResult;
   auth: LoadResult;

@@ -110,6 +110,13 @@ export interface EventLogTable {
   data: string;
 }
 
+/** Bumped by every transaction that decides on a credential's sessions (migration 005 says why). */
+export interface CredentialTurnsTable {
+  kind: 'plate' | 'rfid';
+  value: string;
+  turns: number;
+}
+
 export interface CheckpointsTable {
   name: string;
   seq: number;
@@ -144,6 +151,7 @@ export interface Database {
   gate_events: GateEventsTable;
   event_log: EventLogTable;
   checkpoints: CheckpointsTable;
+  credential_turns: CredentialTurnsTable;
   schedule_spaces: ScheduleSpacesTable;
 }
 

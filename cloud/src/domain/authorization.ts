@@ -28,7 +28,7 @@ import {
   type LiveReservation,
 } from './entry-rules.js';
 import { memberIdByCredential } from './members.js';
-import { findOpenSession } from './sessions.js';
+import { findOpenSession, takeTurn } from './sessions.js';
 import { commit } from './unit-of-work.js';
 
 type Deny = Extract<AuthResponse, { decision: 'deny' }>;
@@ -190,10 +190,13 @@ async function decide(
   admissionWindowMs: number,
 ): Promise<Allow | EntryDeny> {
   const nowIso = iso(now);
+  // Before reading whether the car is inside: a Started for it committing meanwhile must be seen.
+  await takeTurn(trx, cred.kind, cred.value);
   const facts = await readEntryFacts(trx, cred, nowIso, gate.facility_id);
   const verdict = judgeEntry(facts, gate.facility_id, cred, nowIso);
   if (verdict.decision === 'deny') return verdict;
   const chosen = verdict.reservation;
+  if (cred.kind === 'rfid') await takeTurn(trx, 'plate', chosen.plate);
   const admissionUntil = iso(now + admissionWindowMs);
   // Conditional, so two gates asking at once for one reservation cannot both be allowed.
   const claimed = await trx

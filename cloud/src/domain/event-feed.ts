@@ -33,14 +33,16 @@ export interface EventFeedOptions {
 export class EventFeed {
   private position = 0;
   private readonly reader: SerialRunner;
+  private readonly head: SerialRunner;
   /** Callers waiting for the bus to reach a sequence number, resolved as it does. */
   private waiters: { seq: number; resolve: () => void; reject: (error: Error) => void }[] = [];
   private handle: unknown = null;
   /** Events this process heard of from the log rather than from its own commits. */
-  readonly stats = { read: 0, catchUps: 0 };
+  readonly stats = { read: 0, catchUps: 0, syncs: 0, headReads: 0 };
 
   constructor(private readonly deps: EventFeedOptions) {
     this.reader = new SerialRunner(() => this.readNew(), deps.log);
+    this.head = new SerialRunner(() => this.readHead(), deps.log);
   }
 
   /** Where the log stands now: events up to it are taken as heard (views load from the tables). */
@@ -54,6 +56,7 @@ export class EventFeed {
     if (this.handle) this.deps.clock.clearInterval(this.handle);
     this.handle = null;
     await this.reader.idle();
+    await this.head.idle();
   }
 
   /** True when other processes write to the database too. */
@@ -86,8 +89,18 @@ export class EventFeed {
   /** Resolves once every event committed before the call is on the bus. */
   async sync(): Promise<void> {
     if (!this.deps.shared) return;
+    // One read of the head serves every caller that arrived before it started: a caller arriving
+    // while one is in flight waits for the next (SerialRunner runs one more pass after a call
+    // during a pass), so it still sees everything committed before it called.
+    this.stats.syncs += 1;
+    await this.head.run();
+  }
+
+  private async readHead(): Promise<number> {
     const head = await lastSeq(this.deps.db);
+    this.stats.headReads += 1;
     if (head > this.position) await this.reach(head);
+    return 0;
   }
 
   /**

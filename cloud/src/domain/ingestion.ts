@@ -24,7 +24,7 @@ import type { DomainContext } from './context.js';
 import type { NewDomainEvent } from './event-log.js';
 import { BatchRecord } from './gate-event-batch.js';
 import { memberIdByCredential } from './members.js';
-import { closeOpenSession, closeSession, findOpenSession, openSession } from './sessions.js';
+import { closeOpenSession, closeSession, findOpenSession, openSession, takeTurn } from './sessions.js';
 import { commit } from './unit-of-work.js';
 
 type Trx = Transaction<Database>;
@@ -256,6 +256,7 @@ async function onStarted(
   now: number,
   batch: BatchRecord,
 ): Promise<Outcome> {
+  await takeTurn(trx, cred.kind, cred.value);
   if (await findOpenSession(trx, cred)) return { outcome: 'anomaly', anomaly: 'already_inside', events: [] };
   const memberId = await memberIdByCredential(trx, cred.kind, cred.value);
   let candidates = trx
@@ -276,6 +277,9 @@ async function onStarted(
     : (found.find((r) => r.admission_gate_id === gate.id) ??
       found.find((r) => r.plate === cred.value) ??
       found[0]);
+  // A tag's session is also its reservation's plate's: that plate's turn too, so a Started by the
+  // plate itself cannot open a second session beside this one.
+  if (cred.kind === 'rfid' && reservation) await takeTurn(trx, 'plate', reservation.plate);
   const opened = await openSession(trx, gate, event, cred, memberId, reservation, now);
   const events = [...opened.events];
   // An Ended for this car that arrived before its Started (another gate's outbox drained first),

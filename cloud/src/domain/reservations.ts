@@ -58,9 +58,8 @@ export async function reserve(
       if (claimed.numUpdatedRows === 0n) {
         throw conflict('space_unavailable', `space ${space.label} is ${space.status}`);
       }
-      // One live reservation per plate is the unique index's to check, at the insert below: a read
-      // here would take a predicate lock on that index on PostgreSQL, and every concurrent reserve
-      // or cancel writes to it, so serializable transactions would fail on each other for nothing.
+      // One live reservation per plate is the unique index's to check, at the insert below: it holds
+      // across concurrent transactions, where a read here would not, and costs no statement.
 
       const reservation: Reservation = {
         id: newId('res'),

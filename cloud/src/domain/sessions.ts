@@ -235,3 +235,22 @@ async function afterClosing(
     },
   ];
 }
+
+/**
+ * Takes the credential's turn: the first write of a transaction that decides on its sessions (an
+ * allow, a Started), so that two such transactions on one credential never both commit from the
+ * same snapshot (migration 005). On sqlite, which runs one transaction at a time, it costs a write.
+ */
+export async function takeTurn(
+  trx: Transaction<Database>,
+  kind: 'plate' | 'rfid',
+  value: string,
+): Promise<void> {
+  await trx
+    .insertInto('credential_turns')
+    .values({ kind, value, turns: 1 })
+    .onConflict((oc) =>
+      oc.columns(['kind', 'value']).doUpdateSet((eb) => ({ turns: eb('credential_turns.turns', '+', 1) })),
+    )
+    .execute();
+}

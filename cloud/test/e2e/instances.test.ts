@@ -96,6 +96,35 @@ describe('two instances on PostgreSQL and Mosquitto', () => {
     expect(t.peers[0]!.counters.get('events.acked') - before.b).toBeGreaterThan(0);
   });
 
+  it('opens one session for a plate that two entry gates report at once, whichever instances apply them', async () => {
+    const side = await t.api.expect(201, 'POST', `/api/facilities/${site.facility.id}/gates`, {
+      name: 'Second entry',
+      direction: 'entry',
+    });
+    const second = await TestGate.connect(t.cloud.mqttUrl, side.mqtt.username, side.mqtt.password);
+    try {
+      const plates = Array.from({ length: 10 }, (_, i) => `${70 + i}클${3000 + i}`);
+      for (const plate of plates) {
+        const a = event('Started', { kind: 'plate', value: plate });
+        const b = event('Started', { kind: 'plate', value: plate });
+        await Promise.all([
+          entry.sendEvents({ events: [a] }, a.eventId),
+          second.sendEvents({ events: [b] }, b.eventId),
+        ]);
+      }
+      const open = await t.cloud.ctx.db
+        .selectFrom('parking_sessions')
+        .select(['plate'])
+        .where('status', '=', 'open')
+        .where('plate', 'in', plates)
+        .execute();
+      // One car inside per plate: the other report is an anomaly (already_inside), never a second session.
+      expect(open.map((s) => s.plate).sort()).toEqual([...plates].sort());
+    } finally {
+      await second.close();
+    }
+  });
+
   it('hands the once-only work to the other instance when the leader stops', async () => {
     const b = t.peers[0]!;
     await t.cloud.stop();

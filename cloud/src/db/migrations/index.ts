@@ -7,6 +7,7 @@ import * as m001 from './001-initial.js';
 import * as m002 from './002-member-lookups.js';
 import * as m003 from './003-gate-event-keys.js';
 import * as m004 from './004-event-log-order.js';
+import * as m005 from './005-credential-turns.js';
 
 export type SqlDialectName = 'sqlite' | 'postgres';
 
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '002-member-lookups': m002,
   '003-gate-event-keys': m003,
   '004-event-log-order': m004,
+  '005-credential-turns': m005,
 };
 
 class StaticProvider implements MigrationProvider {

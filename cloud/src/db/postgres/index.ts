@@ -1,6 +1,6 @@
 /**
  * PostgreSQL through kysely's PostgresDialect and a `pg` pool, for several cloud instances on one
- * database. The domain's transactions run SERIALIZABLE and run again when they lose a race
+ * database. The domain's transactions run REPEATABLE READ and run again when they lose a race
  * (db/transact.ts); single statements outside them (reads, checkpoints) run READ COMMITTED.
  */
 import type { Logger } from '@parkinglot/platform/log';
