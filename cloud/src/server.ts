@@ -12,6 +12,7 @@ import type { Logger } from '@parkinglot/platform/log';
 import { MqttConnection } from '@parkinglot/platform/mqtt';
 import { type Clock, systemClock } from '@parkinglot/platform/time';
 import { type Kysely, sql } from 'kysely';
+import { brokerTls, provisionExternalBroker, withoutCredentials } from './broker-setup.js';
 import type { ResolvedConfig } from './config/load.js';
 import { DEFAULT_HTTP_PORT, DEFAULT_MQTT_PORT } from './config/schema.js';
 import { WalCheckpointer } from './db/checkpointer.js';
@@ -30,11 +31,11 @@ import { GateDirectory } from './gateway/gate-directory.js';
 import { Counters } from './gateway/metrics.js';
 import { createHttpApp } from './http/app.js';
 import { LeaderWork } from './leader-work.js';
-import { type BrokerTls, type EmbeddedBroker, startEmbeddedBroker } from './mqtt/broker.js';
-import { type BrokerAccounts, DynsecAccounts, EmbeddedAccounts } from './mqtt/broker-accounts.js';
-import { DynsecClient } from './mqtt/dynsec.js';
+import { type EmbeddedBroker, startEmbeddedBroker } from './mqtt/broker.js';
+import { EmbeddedAccounts } from './mqtt/broker-accounts.js';
 import { EventPublisher } from './projection/publisher.js';
 import { ScheduleProjector } from './projection/schedule-projector.js';
+import { StartupError } from './startup-error.js';
 import { listenOnPort } from './util/ports.js';
 import { newSecret, sameSecret } from './util/secrets.js';
 
@@ -66,9 +67,7 @@ export interface Cloud {
   stop(): Promise<void>;
 }
 
-export class StartupError extends Error {
-  override name = 'StartupError';
-}
+export { StartupError } from './startup-error.js';
 
 function ensureWritable(dir: string): void {
   try {
@@ -116,79 +115,8 @@ function listen(
   });
 }
 
-/** The embedded broker's TLS listener, its PEM files read now: a missing one stops the start, named. */
-function brokerTls(config: ResolvedConfig): BrokerTls | null {
-  if (config.mqttTlsPort === undefined || !config.mqttTlsCert || !config.mqttTlsKey) return null;
-  const read = (variable: string, file: string) => {
-    try {
-      return readFileSync(file);
-    } catch (error) {
-      throw new StartupError(`${variable} ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`);
-    }
-  };
-  return {
-    port: config.mqttTlsPort,
-    cert: read('PARKING_MQTT_TLS_CERT', config.mqttTlsCert),
-    key: read('PARKING_MQTT_TLS_KEY', config.mqttTlsKey),
-    ...(config.mqttTlsClientCa
-      ? { clientCa: read('PARKING_MQTT_TLS_CLIENT_CA', config.mqttTlsClientCa) }
-      : {}),
-  };
-}
-
 /** How often the feed reads the log of a shared database without a NOTIFY (a lost one costs at most this). */
 export const FEED_POLL_MS = 1_000;
-
-/**
- * An external broker's accounts: on Mosquitto with dynamic security, the cloud's own rights, the
- * operator login, and from then on each gate's login as it is registered (mqtt/broker-accounts.ts).
- */
-async function provisionExternalBroker(
-  config: ResolvedConfig,
-  deps: { mqtt: MqttConnection; log: Logger; clock: Clock; operatorToken: string },
-): Promise<BrokerAccounts | undefined> {
-  if (config.mqttProvisioning === 'none') {
-    deps.log.warn(
-      'PARKING_MQTT_PROVISIONING=none: gates are not given logins on the external broker; its own configuration must authenticate them and confine each to its topics',
-    );
-    return undefined;
-  }
-  const dynsec = new DynsecClient({ mqtt: deps.mqtt, log: deps.log.child('dynsec'), clock: deps.clock });
-  const accounts = new DynsecAccounts(dynsec);
-  try {
-    await dynsec.start();
-    await accounts.prepare({
-      cloudUsername: mqttUsername(config.mqttUrl!),
-      shareGroup: config.mqttShareGroup === 'none' ? null : config.mqttShareGroup,
-      operatorPassword: deps.operatorToken,
-      // The plugin drops the login whose roles changed; if it did not, go on after a while.
-      reconnected: () =>
-        new Promise<void>((resolve) => {
-          const timer = deps.clock.setTimeout(resolve, 5_000);
-          deps.mqtt.once('connected', () => {
-            deps.clock.clearTimeout(timer);
-            resolve();
-          });
-        }),
-    });
-  } catch (error) {
-    throw new StartupError(
-      `PARKING_MQTT_URL: the broker did not take the cloud's dynamic-security commands (${(error as Error).message}); ` +
-        "the cloud's login must hold the plugin's admin role (mosquitto_ctrl dynsec init), or set PARKING_MQTT_PROVISIONING=none",
-    );
-  }
-  return accounts;
-}
-
-/** Where gates connect to an external broker: its address without the cloud's own login. */
-function withoutCredentials(url: string): string {
-  const u = new URL(url);
-  return `${u.protocol}//${u.host}`;
-}
-
-function mqttUsername(url: string): string {
-  return decodeURIComponent(new URL(url).username);
-}
 
 const stepAside = (log: Logger, setting: string) => (taken: number, next: number) =>
   log.warn(`port ${taken} is taken; trying ${next} (set ${setting} to choose one)`);

@@ -5,6 +5,7 @@
 export { Api, type ApiResponse } from './api.js';
 export { makeTestCertificates, type TestCertificates } from './certificates.js';
 export { startTestCloud, type TestCloud, type TestCloudOptions, testConfig } from './cloud.js';
+export { eventually } from './eventually.js';
 export { event, TestGate } from './gate.js';
 export { startTestMosquitto, type TestMosquitto } from './mosquitto.js';
 export { createTestDatabase, TEST_POSTGRES_URL, type TestDatabase } from './postgres.js';

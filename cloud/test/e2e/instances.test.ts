@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCHEDULE_CHECKPOINT } from '../../src/projection/schedule-projector.js';
 import { Api } from '../../src/testing/api.js';
 import { event, TestGate } from '../../src/testing/gate.js';
-import { startTestCloud, type TestCloud } from '../../src/testing/index.js';
+import { eventually, startTestCloud, type TestCloud } from '../../src/testing/index.js';
 
 describe('two instances on PostgreSQL and Mosquitto', () => {
   let t: TestCloud;
@@ -128,7 +128,7 @@ describe('two instances on PostgreSQL and Mosquitto', () => {
   it('hands the once-only work to the other instance when the leader stops', async () => {
     const b = t.peers[0]!;
     await t.cloud.stop();
-    await until(() => b.leaderWork.leading, 10_000);
+    await eventually(() => b.leaderWork.leading);
     // The survivor projects what is committed from now on.
     const plate = '99하9999';
     const member = await new Api(b.httpUrl, b.operatorToken).member('After failover', [plate]);
@@ -146,11 +146,3 @@ describe('two instances on PostgreSQL and Mosquitto', () => {
     expect(Number(checkpoint?.seq)).toBe(Number(head?.seq));
   });
 });
-
-async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

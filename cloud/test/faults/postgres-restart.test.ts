@@ -6,20 +6,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   event,
+  eventually,
   startTestCloud,
   startTestPostgresServer,
   type TestCloud,
   TestGate,
   type TestPostgresServer,
 } from '../../src/testing/index.js';
-
-async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('a PostgreSQL restart', () => {
   let server: TestPostgresServer;
@@ -53,7 +46,7 @@ describe('a PostgreSQL restart', () => {
     await entry.sendEvents({ events: [started] }, started.eventId);
 
     server.stop();
-    await until(async () => (await ready()) === 503, '/readyz 503');
+    await eventually(async () => (await ready()) === 503);
     // Writes are refused as unavailable, an entry is denied, and an exit's event is not acked.
     const refused = await t.api.call('POST', '/api/members', {
       body: { name: 'Later', plates: ['34나5678'] },
@@ -67,7 +60,7 @@ describe('a PostgreSQL restart', () => {
     await expect(exit.sendEvents({ events: [ended] }, ended.eventId, 2_000)).rejects.toThrow(/no ack/);
 
     server.start();
-    await until(async () => (await ready()) === 200, '/readyz 200');
+    await eventually(async () => (await ready()) === 200);
     // The gate's outbox sends the same batch again: applied once, and the car is out.
     const ack = await exit.sendEvents({ events: [ended] }, ended.eventId);
     expect(ack.eventIds).toEqual([ended.eventId]);
@@ -89,9 +82,9 @@ describe('a PostgreSQL restart', () => {
     const next = await t.api.member('After', ['78라1234']);
     const r2 = await t.api.reserve(next.token, site.spaces[1]!.id, '78라1234');
     expect(await entry.authorize({ kind: 'plate', value: '78라1234' })).toMatchObject({ decision: 'allow' });
-    await until(async () => {
+    await eventually(async () => {
       const schedule = await t.api.expect(200, 'GET', `/api/schedule?facilityId=${site.facility.id}`);
       return schedule.spaces.find((s: { id: string }) => s.id === r2.spaceId)?.status === 'reserved';
-    }, 'the schedule projects again');
+    });
   }, 90_000);
 });
