@@ -19,13 +19,19 @@ export async function commit<T>(
   const nowMs = ctx.clock.now();
   const { result, appended } = await transact(laneOf(ctx, lane), async (trx) => {
     const { result, events } = await work(trx, nowMs);
-    // Last: it takes the log's head row, which the transaction then holds until it commits.
+    // Last: its insert takes the log's turn (on PostgreSQL an advisory lock, migration 004), which
+    // the transaction holds until it commits.
     const appended = events.length > 0 ? await appendEvents(trx, events, nowMs) : [];
     return { result, appended };
   });
   const last = appended.at(-1);
   if (!last) return result;
-  if (ctx.feed) await ctx.feed.delivered(appended);
-  else ctx.bus.emit('eventsAppended', { lastSeq: last.seq, events: appended });
+  if (ctx.feed) {
+    // Committed whatever happens here: a failure to read another instance's events in between only
+    // delays the bus (the next wake-up or poll reads them), it must not fail the caller.
+    await ctx.feed
+      .delivered(appended)
+      .catch((error: unknown) => ctx.log.warn(`events up to seq ${last.seq} reach the bus late`, error));
+  } else ctx.bus.emit('eventsAppended', { lastSeq: last.seq, events: appended });
   return result;
 }
