@@ -19,7 +19,6 @@ export function classifyDbError(error: unknown): DbErrorKind | null {
 
 export const isUniqueViolation = (error: unknown): boolean => classifyDbError(error) === 'unique';
 export const isRetryable = (error: unknown): boolean => classifyDbError(error) === 'retry';
-export const isConnectionLost = (error: unknown): boolean => classifyDbError(error) === 'connection';
 
 /** A unique index, as each dialect names it in a violation: PostgreSQL by index, sqlite by columns. */
 export interface UniqueIndex {

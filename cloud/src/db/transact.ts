@@ -12,7 +12,7 @@ import type { Database } from './schema.js';
 export const TRANSACTION_ATTEMPTS = 20;
 
 /** Transactions run again since start, by this process (a sign of contention). */
-export const transactStats = { retries: 0, gaveUp: 0 };
+export const transactStats = { retries: 0 };
 
 export async function transact<T>(
   db: Kysely<Database>,
@@ -30,10 +30,7 @@ export async function transact<T>(
       return await db.transaction().setIsolationLevel('repeatable read').execute(work);
     } catch (error) {
       if (!isRetryable(error)) throw error;
-      if (attempt >= attempts) {
-        transactStats.gaveUp += 1;
-        throw error;
-      }
+      if (attempt >= attempts) throw error;
       transactStats.retries += 1;
       // Two transactions that ran into each other would again if both tried at once: wait a random
       // while, growing with the attempt (at most 25 ms), for the winner's commit to land.

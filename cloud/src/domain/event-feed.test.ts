@@ -41,8 +41,10 @@ describe('EventFeed', () => {
     // Another writer's event (seq 1) that this feed has not heard of: its own commit (seq 2) leaves a gap.
     await registerFacility(d.ctx, { name: 'Elsewhere' });
     const reads = { failing: true };
-    const original = feed['readNew'].bind(feed);
-    feed['readNew'] = async () => {
+    // Its reads of the log fail, as with a database gone away, until told otherwise.
+    const internals = feed as unknown as { readNew(): Promise<number> };
+    const original = internals.readNew.bind(feed);
+    internals.readNew = async () => {
       if (reads.failing) throw new Error('the database went away');
       return original();
     };

@@ -37,8 +37,6 @@ export class EventFeed {
   /** Callers waiting for the bus to reach a sequence number, resolved as it does. */
   private waiters: { seq: number; resolve: () => void; reject: (error: Error) => void }[] = [];
   private handle: unknown = null;
-  /** Events this process heard of from the log rather than from its own commits. */
-  readonly stats = { read: 0, catchUps: 0, syncs: 0, headReads: 0 };
 
   constructor(private readonly deps: EventFeedOptions) {
     this.reader = new SerialRunner(() => this.readNew(), deps.log);
@@ -92,13 +90,11 @@ export class EventFeed {
     // One read of the head serves every caller that arrived before it started: a caller arriving
     // while one is in flight waits for the next (SerialRunner runs one more pass after a call
     // during a pass), so it still sees everything committed before it called.
-    this.stats.syncs += 1;
     await this.head.run();
   }
 
   private async readHead(): Promise<number> {
     const head = await lastSeq(this.deps.db);
-    this.stats.headReads += 1;
     if (head > this.position) await this.reach(head);
     return 0;
   }
@@ -141,10 +137,6 @@ export class EventFeed {
       this.emit(events);
       total += events.length;
       if (events.length < READ_BATCH) break;
-    }
-    if (total > 0) {
-      this.stats.read += total;
-      this.stats.catchUps += 1;
     }
     return total;
   }

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@parkinglot/platform/net';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Api,
@@ -162,9 +163,7 @@ describe('kill -9 of one of two instances under gate traffic', () => {
     expect(outcomes.filter((o) => o.afterKill && o.answers.includes('allow')).length).toBeGreaterThan(0);
 
     // Every Started was applied once: one gate_events row and one open session per car let in.
-    const db = await import('pg').then(
-      ({ default: pg }) => new pg.Client({ connectionString: database.url }),
-    );
+    const db = new pg.Client({ connectionString: database.url });
     await db.connect();
     try {
       const events = await db.query('select event_id, outcome from gate_events where event_id = any($1)', [

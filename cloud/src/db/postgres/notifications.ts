@@ -24,8 +24,6 @@ export class PostgresWakeups {
   private client: pg.Client | null = null;
   private timer: unknown = null;
   private stopped = false;
-  /** Connections made (the first and each reconnect), for tests and logs. */
-  connects = 0;
 
   constructor(private readonly deps: NotificationOptions) {}
 
@@ -69,7 +67,6 @@ export class PostgresWakeups {
       return;
     }
     this.client = client;
-    this.connects += 1;
     // Whatever was committed while no one listened.
     this.deps.onWake();
   }
