@@ -2,11 +2,13 @@
  * The cloud's side of the broker at start: the embedded broker's TLS files, and an external
  * broker's accounts (Mosquitto's dynamic security).
  */
+
 import { readFileSync } from 'node:fs';
 import type { Logger } from '@parkinglot/platform/log';
 import type { MqttConnection } from '@parkinglot/platform/mqtt';
 import type { Clock } from '@parkinglot/platform/time';
 import type { ResolvedConfig } from './config/load.js';
+import { FIRST_ADMIN_NAME } from './domain/operators.js';
 import type { BrokerTls } from './mqtt/broker.js';
 import { type BrokerAccounts, DynsecAccounts } from './mqtt/broker-accounts.js';
 import { DynsecClient } from './mqtt/dynsec.js';
@@ -53,7 +55,7 @@ export async function provisionExternalBroker(
     await accounts.prepare({
       cloudUsername: mqttUsername(config.mqttUrl!),
       shareGroup: config.mqttShareGroup === 'none' ? null : config.mqttShareGroup,
-      operatorPassword: deps.operatorToken,
+      firstAdmin: { name: FIRST_ADMIN_NAME, password: deps.operatorToken },
       // The plugin drops the login whose roles changed; if it did not, go on after a while.
       reconnected: () =>
         new Promise<void>((resolve) => {

@@ -24,17 +24,21 @@ import { AdmissionView } from './domain/admission-view.js';
 import { EventBus } from './domain/bus.js';
 import type { DomainContext } from './domain/context.js';
 import { EventFeed } from './domain/event-feed.js';
+import { getCheckpoint, lastSeq } from './domain/event-log.js';
 import { HoldExpiry } from './domain/hold-expiry.js';
+import { ensureFirstAdmin, verifyAccountLogin } from './domain/operators.js';
 import { AuthResponder } from './gateway/auth-responder.js';
 import { EventIngestor } from './gateway/event-ingestor.js';
+import { GateCommander } from './gateway/gate-commander.js';
 import { GateDirectory } from './gateway/gate-directory.js';
-import { Counters } from './gateway/metrics.js';
+import { GateStatus } from './gateway/gate-status.js';
 import { createHttpApp } from './http/app.js';
 import { LeaderWork } from './leader-work.js';
+import { CloudMetrics } from './metrics/cloud-metrics.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from './mqtt/broker.js';
 import { EmbeddedAccounts } from './mqtt/broker-accounts.js';
-import { EventPublisher } from './projection/publisher.js';
-import { ScheduleProjector } from './projection/schedule-projector.js';
+import { EventPublisher, PUBLISHER_CHECKPOINT } from './projection/publisher.js';
+import { SCHEDULE_CHECKPOINT, ScheduleProjector } from './projection/schedule-projector.js';
 import { StartupError } from './startup-error.js';
 import { listenOnPort } from './util/ports.js';
 import { newSecret, sameSecret } from './util/secrets.js';
@@ -63,7 +67,9 @@ export interface Cloud {
   /** Who runs the once-only work (projector, publisher, expiry) and whether it is this instance. */
   lease: Lease;
   leaderWork: LeaderWork;
-  counters: Counters;
+  metrics: CloudMetrics;
+  /** What each gate last said of itself (availability, state). */
+  gateStatus: GateStatus;
   stop(): Promise<void>;
 }
 
@@ -179,6 +185,8 @@ export async function startCloud(
       feed,
     };
 
+    const firstAdmin = { token, account: await ensureFirstAdmin(ctx) };
+
     const gates = new GateDirectory(database.db);
     await gates.load();
     const unfollowGates = gates.follow(bus);
@@ -193,10 +201,9 @@ export async function startCloud(
         const secret = password?.toString('utf8') ?? '';
         if (username === service.username)
           return sameSecret(secret, service.password) ? { role: 'service' as const } : null;
-        if (username === 'operator') return sameSecret(secret, token) ? { role: 'operator' as const } : null;
-        return (await gates.verifyLogin(username, secret))
-          ? { role: 'gate' as const, gateId: username }
-          : null;
+        if (await gates.verifyLogin(username, secret)) return { role: 'gate' as const, gateId: username };
+        const account = await verifyAccountLogin(database.db, username, secret, token);
+        return account ? { role: 'operator' as const, name: account.name, level: account.role } : null;
       };
       const tls = brokerTls(config);
       broker = await listenOnPort(
@@ -230,13 +237,33 @@ export async function startCloud(
       ? new EmbeddedAccounts(broker)
       : await provisionExternalBroker(config, { mqtt, log, clock, operatorToken: token });
 
-    const counters = new Counters();
+    const metrics = new CloudMetrics();
+    const gateStatus = new GateStatus({
+      mqtt,
+      gates,
+      log: log.child('gate-status'),
+      now: () => new Date(clock.now()).toISOString(),
+      onUnreadable: () => metrics.badReports.inc(),
+    });
+    await gateStatus.start();
     // Several instances on one external broker share the gates' requests: each goes to one of them.
     // aedes grants $share subscriptions but never delivers to them (aedes#228): one instance there.
     const shareGroup = broker ? null : config.mqttShareGroup === 'none' ? null : config.mqttShareGroup;
-    const gateway = { ctx, mqtt, gates, counters, shareGroup };
+    const gateway = { ctx, mqtt, gates, metrics, shareGroup };
     await new AuthResponder(gateway).start();
     await new EventIngestor(gateway).start();
+    const commander = new GateCommander({
+      ctx,
+      mqtt,
+      gates,
+      status: gateStatus,
+      metrics,
+      clock,
+      log: log.child('commands'),
+      shareGroup,
+      timeoutMs: config.commandTimeout,
+    });
+    await commander.start();
 
     // The read model and the wire follow the log in turn with requests, yielding to entry decisions.
     const projector = new ScheduleProjector({
@@ -287,8 +314,31 @@ export async function startCloud(
       checkpointer = wal;
     }
 
+    metrics.observe({
+      gates: () =>
+        gates.all().map((gate) => {
+          const status = gateStatus.get(gate.id);
+          return {
+            gateId: gate.id,
+            facilityId: gate.facility_id,
+            online: status.availability === 'online',
+            outboxDepth: status.state?.outboxDepth ?? null,
+          };
+        }),
+      brokerRefusals: () => (broker ? { ...broker.stats } : null),
+      lag: async () => {
+        const [head, projected, published] = await Promise.all([
+          lastSeq(database.db),
+          getCheckpoint(database.db, SCHEDULE_CHECKPOINT),
+          getCheckpoint(database.db, PUBLISHER_CHECKPOINT),
+        ]);
+        return { projector: Math.max(0, head - projected), publisher: Math.max(0, head - published) };
+      },
+    });
     const app = createHttpApp(ctx, {
-      operatorToken: token,
+      firstAdmin,
+      metrics,
+      commander,
       readiness: {
         check: async () => ({
           database: await sql`select 1`.execute(database.db).then(
@@ -335,7 +385,8 @@ export async function startCloud(
       checkpointer,
       lease,
       leaderWork,
-      counters,
+      metrics,
+      gateStatus,
       stop,
     };
   } catch (error) {

@@ -47,12 +47,19 @@ describe('edge agent with the cloud', () => {
     await until(async () => (await reservationStatus(r.id)) === 'completed');
   });
 
-  it('answers operator commands, records them, and keeps its retained availability and state', async () => {
+  it('carries out operator commands relayed and audited by the cloud, and keeps its retained availability and state', async () => {
     const operator = await mqtt.connectAsync(t.cloud.mqttUrl, {
       username: 'operator',
       password: t.cloud.operatorToken,
       clientId: `operator-test-${Math.random().toString(16).slice(2, 8)}`,
     });
+    const answers = new Map<string, { outcome: string; ok: boolean; error?: string }>();
+    operator.on('message', (topic, payload) => {
+      if (topic !== 'parking/operators/operator/command/response') return;
+      const answer = JSON.parse(payload.toString());
+      answers.set(answer.commandId, answer);
+    });
+    await operator.subscribeAsync('parking/operators/operator/command/response', { qos: 1 });
     const seen = new Map<string, string>();
     operator.on('message', (topic, payload) => seen.set(topic, payload.toString()));
     const gateId = entry.config.gateId;
@@ -74,18 +81,27 @@ describe('edge agent with the cloud', () => {
 
     const before = entry.barrier.opened;
     await operator.publishAsync(
-      `parking/gates/${gateId}/command`,
-      JSON.stringify({ commandId: 'cmd-visitor-1', action: 'open', reason: 'visitor', by: 'ops-desk' }),
+      'parking/operators/operator/command',
+      JSON.stringify({ commandId: 'cmd-visitor-1', gateId, action: 'open', reason: 'visitor', by: 'forged' }),
       { qos: 1 },
     );
-    await until(
-      () => seen.get(`parking/gates/${gateId}/command/response`)?.includes('cmd-visitor-1') ?? false,
-    );
-    expect(JSON.parse(seen.get(`parking/gates/${gateId}/command/response`)!)).toMatchObject({
+    await until(() => answers.has('cmd-visitor-1'));
+    expect(answers.get('cmd-visitor-1')).toMatchObject({ outcome: 'ok', ok: true });
+    // The gate got it from the cloud, signed with the account's name whatever the payload said.
+    expect(JSON.parse(seen.get(`parking/gates/${gateId}/command`)!)).toMatchObject({
       commandId: 'cmd-visitor-1',
-      ok: true,
+      by: 'operator',
     });
     expect(entry.barrier.opened).toBe(before + 1);
+    const audit = await t.api.expect(200, 'GET', `/api/commands?gateId=${gateId}`);
+    expect(audit.items).toEqual([
+      expect.objectContaining({
+        commandId: 'cmd-visitor-1',
+        by: 'operator',
+        reason: 'visitor',
+        outcome: 'ok',
+      }),
+    ]);
     await until(async () => {
       const rows = await t.cloud.ctx.db
         .selectFrom('gate_events')
@@ -96,13 +112,13 @@ describe('edge agent with the cloud', () => {
     });
 
     await operator.publishAsync(
-      `parking/gates/${gateId}/command`,
-      JSON.stringify({ commandId: 'cmd-bad', action: 'explode', by: 'x' }),
+      'parking/operators/operator/command',
+      JSON.stringify({ commandId: 'cmd-bad', gateId, action: 'explode', reason: 'x' }),
       { qos: 1 },
     );
-    await until(() => seen.get(`parking/gates/${gateId}/command/response`)?.includes('cmd-bad') ?? false);
-    expect(JSON.parse(seen.get(`parking/gates/${gateId}/command/response`)!)).toMatchObject({
-      commandId: 'cmd-bad',
+    await until(() => answers.has('cmd-bad'));
+    expect(answers.get('cmd-bad')).toMatchObject({
+      outcome: 'invalid',
       ok: false,
       error: expect.stringContaining('action'),
     });
@@ -110,6 +126,14 @@ describe('edge agent with the cloud', () => {
     entry.passage.set(true);
     entry.passage.set(false);
     await until(() => entry.agent.controller.state === 'idle');
+    // The gate refuses what it cannot do, and the refusal is the answer.
+    await operator.publishAsync(
+      'parking/operators/operator/command',
+      JSON.stringify({ commandId: 'cmd-release', gateId, action: 'release', reason: 'nothing held' }),
+      { qos: 1 },
+    );
+    await until(() => answers.has('cmd-release'));
+    expect(answers.get('cmd-release')).toMatchObject({ outcome: 'refused', ok: false });
     await operator.endAsync();
   });
 

@@ -44,6 +44,30 @@ export const createReservationBody = z.object({
   memberId: z.string().min(1).max(64).optional(),
 });
 
+/** viewer: reads and watches; operator: also acts on gates and reservations; admin: also registers and keeps accounts. */
+export const operatorRoleSchema = z.enum(['viewer', 'operator', 'admin']);
+export type OperatorRole = z.infer<typeof operatorRoleSchema>;
+
+/**
+ * An account's name is its MQTT username and a level of its command topic. Lower-case letters,
+ * digits and dots: no '-' (a console's client id is `<name>-…`, and no name may be another's
+ * prefix that way), no '_' (gate ids have one), no MQTT wildcard.
+ */
+export const operatorNameSchema = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9.]{1,31}$/,
+    'a name is 2 to 32 lower-case letters, digits or dots, starting with a letter',
+  )
+  .refine((n) => !n.startsWith('parkinglot'), 'names starting with "parkinglot" are the cloud’s own');
+
+export const createOperatorBody = z.object({ name: operatorNameSchema, role: operatorRoleSchema });
+
+export const gateCommandBody = z.object({
+  action: z.enum(['open', 'hold_open', 'release']),
+  reason: z.string().trim().min(1).max(200),
+});
+
 export const scheduleQuery = z.object({ facilityId: z.string().min(1).max(64) });
 
 export interface ApiError {

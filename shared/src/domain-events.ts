@@ -8,6 +8,13 @@ export const DomainEventType = {
   SpaceAdded: 'SpaceAdded',
   GateRegistered: 'GateRegistered',
   GatePasswordRotated: 'GatePasswordRotated',
+  /** An operator asked a gate to act (console, HTTP or Home Assistant): who, which gate, why. */
+  GateCommandIssued: 'GateCommandIssued',
+  /** What came of it: the gate's answer, or that it was offline or did not answer in time. */
+  GateCommandAnswered: 'GateCommandAnswered',
+  OperatorAccountCreated: 'OperatorAccountCreated',
+  OperatorTokenRotated: 'OperatorTokenRotated',
+  OperatorAccountDisabled: 'OperatorAccountDisabled',
   MemberRegistered: 'MemberRegistered',
   SpaceReserved: 'SpaceReserved',
   ReservationCanceled: 'ReservationCanceled',
@@ -30,7 +37,15 @@ export interface DomainEvent<T = Record<string, unknown>> {
   seq: number;
   id: string;
   type: DomainEventType;
-  aggregateType: 'facility' | 'space' | 'gate' | 'member' | 'reservation' | 'session' | 'gate_event';
+  aggregateType:
+    | 'facility'
+    | 'space'
+    | 'gate'
+    | 'member'
+    | 'reservation'
+    | 'session'
+    | 'gate_event'
+    | 'operator';
   aggregateId: string;
   facilityId: string | null;
   occurredAt: string;

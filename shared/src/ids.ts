@@ -12,6 +12,7 @@ export const IdPrefix = {
   gateEvent: 'evt',
   request: 'req',
   command: 'cmd',
+  operator: 'opr',
 } as const;
 
 export type IdPrefix = (typeof IdPrefix)[keyof typeof IdPrefix];

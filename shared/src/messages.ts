@@ -154,6 +154,42 @@ export const gateCommandSchema = z.object({
 });
 export type GateCommand = z.infer<typeof gateCommandSchema>;
 
+/** What an operator publishes on its own `parking/operators/{name}/command`; `by` is the topic's. */
+export const operatorCommandSchema = z.object({
+  commandId: id,
+  gateId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  action: commandActionSchema,
+  reason: z.string().trim().min(1).max(200),
+});
+export type OperatorCommand = z.infer<typeof operatorCommandSchema>;
+
+/**
+ * How a command ended: the gate carried it out (ok) or refused it, was offline, did not answer in
+ * time; or the cloud did not send it (forbidden: the account may not command; invalid: the payload
+ * or the gate; unavailable: the cloud could not record it, and sends nothing it has not recorded).
+ */
+export const COMMAND_OUTCOMES = [
+  'ok',
+  'refused',
+  'offline',
+  'timeout',
+  'forbidden',
+  'invalid',
+  'unavailable',
+] as const;
+export type CommandOutcome = (typeof COMMAND_OUTCOMES)[number];
+
+/** The cloud's answer on `parking/operators/{name}/command/response`. */
+export const operatorCommandResultSchema = z.object({
+  commandId: id,
+  gateId: z.string().optional(),
+  outcome: z.enum(COMMAND_OUTCOMES),
+  ok: z.boolean(),
+  error: z.string().optional(),
+  at: isoTime,
+});
+export type OperatorCommandResult = z.infer<typeof operatorCommandResultSchema>;
+
 export const commandResponseSchema = z.object({
   commandId: id,
   ok: z.boolean(),

@@ -10,10 +10,20 @@
  * parking/gates/{g}/command           cloud/operator -> edge
  * parking/gates/{g}/command/response  edge -> cloud/operator
  * parking/events/{type}               cloud -> subscribers (domain events)
+ * parking/operators/{name}/command    operator -> cloud (audited, then relayed to the gate)
+ * parking/operators/{name}/command/response  cloud -> operator
  */
 
 export const TOPIC_ROOT = 'parking';
 export const GATES_PREFIX = `${TOPIC_ROOT}/gates/`;
+export const OPERATORS_PREFIX = `${TOPIC_ROOT}/operators/`;
+
+/** The account name an operator command topic names (`parking/operators/{name}/command`), or null. */
+export function parseOperatorCommandTopic(topic: string): string | null {
+  if (!topic.startsWith(OPERATORS_PREFIX) || !topic.endsWith('/command')) return null;
+  const name = topic.slice(OPERATORS_PREFIX.length, -'/command'.length);
+  return /^[a-z][a-z0-9.]{1,31}$/.test(name) ? name : null;
+}
 
 /** The leaf of each per-gate topic. */
 export const GateChannel = {
@@ -66,6 +76,10 @@ export const topics = {
   command: (g: string) => gateTopic(g, GateChannel.command),
   commandResponse: (g: string) => gateTopic(g, GateChannel.commandResponse),
   domainEvent: (type: string) => `${TOPIC_ROOT}/events/${type}`,
+  /** Only the account `name` may publish here; the cloud audits and relays to the gate. */
+  operatorCommand: (name: string) => `${OPERATORS_PREFIX}${name}/command`,
+  operatorCommandResponse: (name: string) => `${OPERATORS_PREFIX}${name}/command/response`,
+  allOperatorCommands: `${TOPIC_ROOT}/operators/+/command`,
   /** Subscriptions of the cloud: every gate's requests, events and reports. */
   allAuthRequests: `${GATES_PREFIX}+/${GateChannel.authRequest}`,
   allEvents: `${GATES_PREFIX}+/${GateChannel.events}`,

@@ -13,7 +13,7 @@ export interface BenchCloud {
   /** Every instance's HTTP address, for loads spread over them. */
   httpUrls: string[];
   /** A gateway counter summed over the instances. */
-  counter(name: string): number;
+  counter(name: string, labels?: Record<string, string>): Promise<number>;
   /** A request as the operator, or as the holder of `token`. */
   // biome-ignore lint/suspicious/noExplicitAny: the bench reads a few fields of many JSON answers.
   call(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: any }>;
@@ -29,7 +29,7 @@ export async function startBenchCloud(variant?: TestCloudOptions['variant']): Pr
   return {
     cloud: t.cloud,
     httpUrls: [t.cloud, ...t.peers].map((c) => c.httpUrl),
-    counter: (name) => t.counter(name),
+    counter: (name, labels) => t.counter(name, labels),
     call: (method, path, body, token) => t.api.call(method, path, { body, ...(token ? { token } : {}) }),
     close: () => t.close(),
   };

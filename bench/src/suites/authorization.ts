@@ -81,10 +81,10 @@ export async function authorizationLoad(
  * stand still), so that a backlog does not run into the next measurement.
  */
 async function settled(bench: BenchCloud): Promise<void> {
-  const decided = () => bench.counter('auth.allow') + bench.counter('auth.deny');
+  const decided = () => bench.counter('parking_auth_decisions_total');
   let last = -1;
-  while (decided() !== last) {
-    last = decided();
+  for (let now = await decided(); now !== last; now = await decided()) {
+    last = now;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }

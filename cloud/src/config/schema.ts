@@ -71,6 +71,8 @@ export const configSchema = z
     reservationHold: duration('15m', '1m', '7d'),
     admissionWindow: duration('2m', '5s', '1h'),
     expirySweepInterval: duration('10s', '100ms', '1h'),
+    /** How long an operator command waits for the gate to carry it out (a slow barrier needs more). */
+    commandTimeout: duration('5s', '100ms', '2m'),
     logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   })
   .superRefine((config, ctx) => {
@@ -118,5 +120,6 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   reservationHold: 'PARKING_RESERVATION_HOLD',
   admissionWindow: 'PARKING_ADMISSION_WINDOW',
   expirySweepInterval: 'PARKING_EXPIRY_SWEEP_INTERVAL',
+  commandTimeout: 'PARKING_COMMAND_TIMEOUT',
   logLevel: 'PARKING_LOG_LEVEL',
 };

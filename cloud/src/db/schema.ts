@@ -3,7 +3,14 @@
  * sort as text in both sqlite and PostgreSQL, so comparisons stay portable.
  */
 
-import type { GateDirection, ReservationStatus, SpaceStatus } from '@parkinglot/shared';
+import type {
+  CommandAction,
+  CommandOutcome,
+  GateDirection,
+  OperatorRole,
+  ReservationStatus,
+  SpaceStatus,
+} from '@parkinglot/shared';
 import { type Generated, type Insertable, type Selectable, sql, type Updateable } from 'kysely';
 
 export interface FacilitiesTable {
@@ -117,6 +124,35 @@ export interface CredentialTurnsTable {
   turns: number;
 }
 
+export interface OperatorAccountsTable {
+  id: string;
+  name: string;
+  role: OperatorRole;
+  /** sha256 of the token (144 random bits, as a gate's password); null for the first admin, whose token is configured. */
+  token_hash: string | null;
+  created_at: string;
+  rotated_at: string | null;
+  disabled_at: string | null;
+}
+
+/** The audit of operator commands; each row's changes go with a GateCommandIssued or GateCommandAnswered. */
+export interface GateCommandsTable {
+  command_id: string;
+  gate_id: string;
+  facility_id: string;
+  operator_id: string;
+  operator_name: string;
+  action: CommandAction;
+  reason: string;
+  via: CommandVia;
+  issued_at: string;
+  outcome: CommandOutcome | null;
+  error: string | null;
+  answered_at: string | null;
+}
+
+export type CommandVia = 'mqtt' | 'http' | 'homeassistant';
+
 export interface CheckpointsTable {
   name: string;
   seq: number;
@@ -152,6 +188,8 @@ export interface Database {
   event_log: EventLogTable;
   checkpoints: CheckpointsTable;
   credential_turns: CredentialTurnsTable;
+  operator_accounts: OperatorAccountsTable;
+  gate_commands: GateCommandsTable;
   schedule_spaces: ScheduleSpacesTable;
 }
 
@@ -182,6 +220,8 @@ export const NO_ADMISSION = {
 
 export type Space = Selectable<SpacesTable>;
 export type Gate = Selectable<GatesTable>;
+export type OperatorAccountRow = Selectable<OperatorAccountsTable>;
+export type GateCommandRow = Selectable<GateCommandsTable>;
 export type Member = Selectable<MembersTable>;
 export type Reservation = Selectable<ReservationsTable>;
 export type ParkingSession = Selectable<ParkingSessionsTable>;

@@ -1,6 +1,6 @@
 import type { Credential, DomainEvent } from '@parkinglot/shared';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { domainContext } from '../../test/support/domain.js';
+import { ADMIN, domainContext } from '../../test/support/domain.js';
 import type { Gate } from '../db/schema.js';
 import { iso } from '../util/time.js';
 import { AdmissionView } from './admission-view.js';
@@ -112,7 +112,7 @@ describe('AdmissionView: the entry facts kept in memory', () => {
         }).catch(() => null);
         if (made) reservations.push(made.id);
       } else if (roll < 0.3 && reservations.length > 0) {
-        await cancel(ctx, pick(reservations), { role: 'operator' }).catch(() => null);
+        await cancel(ctx, pick(reservations), ADMIN).catch(() => null);
       } else if (roll < 0.55) {
         const requestId = `req-${step}`;
         const gate = pick(entries);

@@ -2,7 +2,7 @@
  * The one typed error of the domain. The HTTP layer maps it to `{error, message}` with its status in
  * one place (http/errors.ts); MQTT handlers turn it into a deny or a rejected event.
  */
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 503 | 504;
 
 export class DomainError extends Error {
   constructor(

@@ -38,6 +38,8 @@ export interface IngestResult {
   /** Items without a readable eventId, which cannot even be rejected by id. */
   unreadable: number;
   anomalies: number;
+  /** The acked events by type. */
+  byType: Record<string, number>;
 }
 
 /** Read past the protocol limits only to name the events an over-large message carried. */
@@ -48,7 +50,7 @@ export async function ingestGateEvents(
   gate: Gate | undefined,
   payload: Uint8Array | string,
 ): Promise<IngestResult> {
-  const result: IngestResult = { acked: [], rejected: [], unreadable: 0, anomalies: 0 };
+  const result: IngestResult = { acked: [], rejected: [], unreadable: 0, anomalies: 0, byType: {} };
   const parsed = parseJsonPayload(payload, MAX_READABLE_BYTES);
   const batch = parsed.ok ? (parsed.value as { events?: unknown } | null)?.events : undefined;
   const items: unknown[] = !parsed.ok ? [] : Array.isArray(batch) ? batch : [parsed.value];
@@ -80,6 +82,7 @@ export async function ingestGateEvents(
     const outcomes = await applyBatch(ctx, gate, valid);
     result.anomalies += outcomes.filter((o) => o === 'anomaly').length;
     result.acked.push(...valid.map((e) => e.eventId));
+    for (const e of valid) result.byType[e.type] = (result.byType[e.type] ?? 0) + 1;
   }
   return result;
 }

@@ -16,9 +16,11 @@ import { type DomainContext, laneOf } from './context.js';
 import { conflict, forbidden, invalid, notFound } from './errors.js';
 import type { NewDomainEvent } from './event-log.js';
 import { memberIdByCredential } from './members.js';
+import type { StaffAccount } from './operators.js';
 import { commit } from './unit-of-work.js';
 
-export type Actor = { role: 'operator' } | { role: 'member'; memberId: string };
+/** Who asks: a signed-in operator account (staff) or a member. */
+export type Actor = { role: 'staff'; account: StaffAccount } | { role: 'member'; memberId: string };
 
 export function presentReservation(r: Reservation) {
   return {
@@ -161,7 +163,16 @@ export async function cancel(ctx: DomainContext, reservationId: string, actor: A
         `a car is entering on reservation ${r.id}; try again once it is in or gone`,
       );
     }
-    const events = r.status === 'reserved' ? await release(trx, r, 'canceled', now, { by: actor.role }) : [];
+    const events =
+      r.status === 'reserved'
+        ? await release(
+            trx,
+            r,
+            'canceled',
+            now,
+            actor.role === 'member' ? { by: 'member' } : { by: 'operator', operatorId: actor.account.id },
+          )
+        : [];
     if (events.length === 0) {
       throw conflict(
         'not_cancellable',

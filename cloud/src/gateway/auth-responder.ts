@@ -30,7 +30,7 @@ export class AuthResponder {
   async handle(topic: string, payload: Buffer): Promise<void> {
     const parsed = parseGateTopic(topic);
     if (!parsed) {
-      this.deps.counters.inc('auth.bad_topic');
+      this.deps.metrics.authProblems.inc({ problem: 'bad_topic' });
       return;
     }
     const { gateId } = parsed;
@@ -42,20 +42,20 @@ export class AuthResponder {
       lookupGate: (id) => this.deps.gates.get(id),
       trace: (stage) => stages.push([stage, performance.now()]),
     });
-    this.deps.counters.inc(`auth.${response.decision}`);
-    if (response.decision === 'deny') this.deps.counters.inc(`auth.deny.${response.reason}`);
+    this.deps.metrics.authDecisions.inc({ decision: response.decision, reason: response.reason });
     try {
       await this.deps.mqtt.publish(topics.authResponse(gateId), JSON.stringify(response), { qos: 1 });
     } catch (error) {
       // The gate times out and denies: fail closed. An allow already recorded lapses with its window.
-      this.deps.counters.inc('auth.response_lost');
+      this.deps.metrics.authProblems.inc({ problem: 'response_lost' });
       this.deps.ctx.log.warn(`could not answer gate ${gateId} request ${response.requestId}`, error);
       return;
     }
     const answered = performance.now();
     stages.push(['answered', answered]);
+    this.deps.metrics.authSeconds.observe({ decision: response.decision }, (answered - received) / 1000);
     const slow = answered - received >= SLOW_ANSWER_MS;
-    if (slow) this.deps.counters.inc('auth.slow');
+    if (slow) this.deps.metrics.authProblems.inc({ problem: 'slow' });
     this.deps.ctx.log[slow ? 'warn' : 'debug'](
       () =>
         `${slow ? 'slow answer: ' : ''}gate ${gateId} request ${response.requestId}: ${response.decision} ` +

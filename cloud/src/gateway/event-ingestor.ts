@@ -25,7 +25,7 @@ export class EventIngestor {
   enqueue(topic: string, payload: Buffer): Promise<void> {
     const parsed = parseGateTopic(topic);
     if (!parsed) {
-      this.deps.counters.inc('events.bad_topic');
+      this.deps.metrics.eventProblems.inc({ problem: 'bad_topic' });
       return Promise.resolve();
     }
     const { gateId } = parsed;
@@ -42,10 +42,11 @@ export class EventIngestor {
     try {
       const gate = await this.deps.gates.get(gateId);
       const result = await ingestGateEvents(this.deps.ctx, gate, payload);
-      this.deps.counters.inc('events.acked', result.acked.length);
-      this.deps.counters.inc('events.rejected', result.rejected.length);
-      this.deps.counters.inc('events.unreadable', result.unreadable);
-      this.deps.counters.inc('events.anomalies', result.anomalies);
+      const { metrics } = this.deps;
+      for (const [type, n] of Object.entries(result.byType)) metrics.eventsIngested.inc({ type }, n);
+      metrics.eventProblems.inc({ problem: 'rejected' }, result.rejected.length);
+      metrics.eventProblems.inc({ problem: 'unreadable' }, result.unreadable);
+      metrics.eventProblems.inc({ problem: 'anomaly' }, result.anomalies);
       if (result.unreadable > 0)
         this.deps.ctx.log.warn(`gate ${gateId} sent ${result.unreadable} unreadable event(s)`);
       for (const r of result.rejected)
@@ -56,7 +57,7 @@ export class EventIngestor {
       await this.deps.mqtt.publish(topics.eventsAck(gateId), JSON.stringify(ack), { qos: 1 });
     } catch (error) {
       // Not acked: the edge keeps the events and sends them again; they are applied once.
-      this.deps.counters.inc('events.failed');
+      this.deps.metrics.eventProblems.inc({ problem: 'failed' });
       this.deps.ctx.log.error(`events from gate ${gateId} not applied; the gate will resend`, error);
     }
   }

@@ -41,6 +41,11 @@ export class GateDirectory {
     await this.get(gateId);
   }
 
+  /** Every gate read so far (all of them after `load`, and each registered since). */
+  all(): Gate[] {
+    return [...this.cache.values()];
+  }
+
   /** Misses are not cached: a gate registered a moment ago must be found. */
   async get(gateId: string): Promise<Gate | undefined> {
     const cached = this.cache.get(gateId);

@@ -1,6 +1,6 @@
 import type { DomainContext } from '../domain/context.js';
+import type { CloudMetrics } from '../metrics/cloud-metrics.js';
 import type { GateDirectory } from './gate-directory.js';
-import type { Counters } from './metrics.js';
 
 /** What the gateway features need of an MQTT connection; MqttConnection provides it. */
 export type MessageHandler = (topic: string, payload: Buffer) => void | Promise<void>;
@@ -16,7 +16,7 @@ export interface GatewayDeps {
   ctx: DomainContext;
   mqtt: MqttPort;
   gates: GateDirectory;
-  counters: Counters;
+  metrics: CloudMetrics;
   /** Subscribe to the gates' topics in this shared-subscription group (several instances), or plainly. */
   shareGroup?: string | null;
 }

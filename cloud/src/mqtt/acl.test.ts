@@ -1,11 +1,12 @@
 import { isValidFilter, topicMatches } from '@parkinglot/platform/mqtt';
 import { topics } from '@parkinglot/shared';
 import { describe, expect, it } from 'vitest';
-import { canPublish, canSetWill, canSubscribe, type Principal } from './acl.js';
+import { canPublish, canSetWill, canSubscribe, clientIdFits, type Principal } from './acl.js';
 
 const gateA: Principal = { role: 'gate', gateId: 'A' };
 const service: Principal = { role: 'service' };
-const operator: Principal = { role: 'operator' };
+const operator: Principal = { role: 'operator', name: 'ana', level: 'operator' };
+const viewer: Principal = { role: 'operator', name: 'vic', level: 'viewer' };
 
 describe('gate', () => {
   it.each([
@@ -93,13 +94,36 @@ describe('operator', () => {
     },
   );
 
-  it('publishes commands to any gate, and nothing else', () => {
-    expect(canPublish(operator, topics.command('A'))).toBe(true);
-    expect(canPublish(operator, topics.command('B'))).toBe(true);
+  it('publishes commands on its own command topic only, never to a gate directly', () => {
+    expect(canPublish(operator, topics.operatorCommand('ana'))).toBe(true);
+    expect(canPublish(operator, topics.operatorCommand('vic'))).toBe(false);
+    expect(canPublish(operator, topics.operatorCommandResponse('ana'))).toBe(false);
+    expect(canPublish(operator, topics.command('A'))).toBe(false);
     expect(canPublish(operator, 'parking/gates/+/command')).toBe(false);
     expect(canPublish(operator, topics.authResponse('A'))).toBe(false);
     expect(canPublish(operator, topics.commandResponse('A'))).toBe(false);
     expect(canPublish(operator, topics.domainEvent('x'))).toBe(false);
+  });
+
+  it('as a viewer, reads and publishes nothing', () => {
+    expect(canSubscribe(viewer, 'parking/#')).toBe(true);
+    expect(canPublish(viewer, topics.operatorCommand('vic'))).toBe(false);
+    expect(canPublish(viewer, topics.command('A'))).toBe(false);
+  });
+
+  it("uses only its account's client ids", () => {
+    expect(clientIdFits(operator, 'ana')).toBe(true);
+    expect(clientIdFits(operator, 'ana-console-1')).toBe(true);
+    expect(clientIdFits(operator, 'anastasia')).toBe(false);
+    expect(clientIdFits(operator, 'vic-console')).toBe(false);
+    expect(clientIdFits(operator, 'A')).toBe(false);
+  });
+});
+
+describe('service', () => {
+  it("is the only one that publishes a gate's commands", () => {
+    expect(canPublish(service, topics.command('A'))).toBe(true);
+    expect(canPublish(gateA, topics.command('A'))).toBe(false);
   });
 });
 

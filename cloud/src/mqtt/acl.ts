@@ -10,12 +10,20 @@ import {
   GATE_SUBSCRIBES,
   GateChannel,
   type GateChannel as GateChannelName,
+  type OperatorRole,
   parseGateTopic,
   TOPIC_ROOT,
+  topics,
 } from '@parkinglot/shared';
 
-/** The identity a connection authenticated as; stored on the aedes client by the broker. */
-export type Principal = { role: 'gate'; gateId: string } | { role: 'service' } | { role: 'operator' };
+/**
+ * The identity a connection authenticated as; stored on the aedes client by the broker. An operator
+ * login is a named account (`name`) with its role (`level`).
+ */
+export type Principal =
+  | { role: 'gate'; gateId: string }
+  | { role: 'service' }
+  | { role: 'operator'; name: string; level: OperatorRole };
 
 const PARKING_PREFIX = `${TOPIC_ROOT}/`;
 
@@ -41,8 +49,10 @@ export function canPublish(principal: Principal | null | undefined, topic: strin
     case 'gate':
       return ownGateChannel(principal.gateId, topic, GATE_PUBLISHES);
     case 'operator':
-      // Operators send commands to any gate, and nothing else: not auth responses, not acks.
-      return parseGateTopic(topic)?.channel === GateChannel.command;
+      // Commands only, and only on the account's own topic: the cloud reads who sent it from the
+      // topic, audits it and relays it to the gate. A gate's command topic is the cloud's alone, so
+      // an operator cannot skip the audit or sign a command with another's name. Viewers only read.
+      return principal.level !== 'viewer' && topic === topics.operatorCommand(principal.name);
   }
 }
 
@@ -82,13 +92,11 @@ export function canRetain(principal: Principal | null | undefined, topic: string
   }
 }
 
-/** Operator client ids start with this, so that no operator session can be a gate's and no gate's an operator's. */
-export const OPERATOR_CLIENT_PREFIX = 'operator';
-
 /**
  * Is `clientId` one this principal may use? The client id names the session the broker keeps and
  * the connection it replaces [MQTT-3.1.4-2], so a login gets only its own: a gate's is its gate id,
- * an operator's starts with `operator`. The cloud's own login is trusted with any.
+ * an operator account's is its name or starts with `<name>-` (names hold no '-', so no account's
+ * ids are another's). The cloud's own login is trusted with any.
  */
 export function clientIdFits(principal: Principal, clientId: string): boolean {
   switch (principal.role) {
@@ -97,7 +105,7 @@ export function clientIdFits(principal: Principal, clientId: string): boolean {
     case 'gate':
       return clientId === principal.gateId;
     case 'operator':
-      return clientId.startsWith(OPERATOR_CLIENT_PREFIX);
+      return clientId === principal.name || clientId.startsWith(`${principal.name}-`);
   }
 }
 

@@ -10,7 +10,14 @@
  * The embedded broker asks the database at every CONNECT, so there a changed or removed login only
  * has to end the session in hand (EmbeddedAccounts), as Mosquitto's plugin does by itself.
  */
-import { GATE_PUBLISHES, GATE_SUBSCRIBES, gateTopic, TOPIC_ROOT } from '@parkinglot/shared';
+import {
+  GATE_PUBLISHES,
+  GATE_SUBSCRIBES,
+  gateTopic,
+  type OperatorRole,
+  TOPIC_ROOT,
+  topics,
+} from '@parkinglot/shared';
 import type { DynsecClient, DynsecCommand } from './dynsec.js';
 
 /** What the domain needs of the broker's accounts (undefined on the embedded broker). */
@@ -20,18 +27,35 @@ export interface BrokerAccounts {
   /** Disables the login (a connected gate is cut off at once) and removes it. */
   removeGate(gateId: string): Promise<void>;
   setGatePassword(gateId: string, password: string): Promise<void>;
+  /** An operator account's login (username = name, password = token) with its role's rights. */
+  addOperator(name: string, password: string, role: OperatorRole): Promise<void>;
+  removeOperator(name: string): Promise<void>;
+  /** A new password; the account's sessions end. */
+  setOperatorPassword(name: string, password: string): Promise<void>;
+  /** The login stops working and its sessions end. */
+  disableOperator(name: string): Promise<void>;
 }
 
 export const CLOUD_ROLE = 'parkinglot-cloud';
-export const OPERATOR_ROLE = 'parkinglot-operator';
-export const OPERATOR_USERNAME = 'operator';
+/** The role every operator login had before accounts had roles of their own: removed at start. */
+const OLD_OPERATOR_ROLE = 'parkinglot-operator';
 export const gateRole = (gateId: string) => `parkinglot-gate-${gateId}`;
+export const accountRole = (name: string) => `parkinglot-account-${name}`;
 
 const allow = (acltype: string, topic: string) => ({ acltype, topic, allow: true });
 
 /** Errors that say the thing asked for is already there. */
 const alreadyThere = (error: string) =>
   /already exists|already has role|ACL with this topic already exists/i.test(error);
+
+/** Every account reads parking/#; an operator or admin also publishes on its own command topic. */
+function accountAcls(name: string, role: OperatorRole) {
+  return [
+    allow('publishClientReceive', `${TOPIC_ROOT}/#`),
+    allow('subscribePattern', `${TOPIC_ROOT}/#`),
+    ...(role === 'viewer' ? [] : [allow('publishClientSend', topics.operatorCommand(name))]),
+  ];
+}
 
 function gateAcls(gateId: string) {
   return [
@@ -44,15 +68,16 @@ export class DynsecAccounts implements BrokerAccounts {
   constructor(private readonly dynsec: DynsecClient) {}
 
   /**
-   * The cloud's own rights beside the plugin's admin role, and the operator login. Run at every
-   * start; a role or ACL already there is left as it is. Giving the cloud's own login its role makes
-   * the plugin disconnect that login (it kicks a client whose roles change), so that is done last,
-   * only when the role is missing, and `reconnected` waits for the link to come back.
+   * The cloud's own rights beside the plugin's admin role, and the first admin's login. Run at
+   * every start; a role or ACL already there is left as it is. Giving the cloud's own login its role
+   * makes the plugin disconnect that login (it kicks a client whose roles change), so that is done
+   * last, only when the role is missing, and `reconnected` waits for the link to come back.
    */
   async prepare(options: {
     cloudUsername: string;
     shareGroup: string | null;
-    operatorPassword: string;
+    /** The first admin's name and token. */
+    firstAdmin: { name: string; password: string };
     reconnected: () => Promise<void>;
   }): Promise<void> {
     const root = `${TOPIC_ROOT}/#`;
@@ -62,38 +87,18 @@ export class DynsecAccounts implements BrokerAccounts {
       allow('subscribePattern', root),
       ...(options.shareGroup ? [allow('subscribePattern', `$share/${options.shareGroup}/${root}`)] : []),
     ];
-    const operatorAcls = [
-      allow('publishClientSend', `${TOPIC_ROOT}/gates/+/command`),
-      allow('publishClientReceive', root),
-      allow('subscribePattern', root),
-    ];
     const role = (rolename: string, acls: ReturnType<typeof allow>[]): DynsecCommand[] => [
       { command: 'createRole', rolename },
       ...acls.map((acl) => ({ command: 'addRoleACL', rolename, ...acl })),
     ];
-    await this.dynsec.run(
-      [
-        ...role(CLOUD_ROLE, cloudAcls),
-        ...role(OPERATOR_ROLE, operatorAcls),
-        {
-          command: 'createClient',
-          username: OPERATOR_USERNAME,
-          password: options.operatorPassword,
-          roles: [{ rolename: OPERATOR_ROLE }],
-        },
-        // The operator token may have changed since the login was made.
-        { command: 'setClientPassword', username: OPERATOR_USERNAME, password: options.operatorPassword },
-        { command: 'enableClient', username: OPERATOR_USERNAME },
-      ],
-      alreadyThere,
+    const admin = options.firstAdmin;
+    await this.dynsec.run(role(CLOUD_ROLE, cloudAcls), alreadyThere);
+    // Before accounts, every operator shared a role that could publish to any gate's command topic.
+    await this.dynsec.run([{ command: 'deleteRole', rolename: OLD_OPERATOR_ROLE }], (e) =>
+      /not found/i.test(e),
     );
-    // Mosquitto 2.0.11 answers addClientRole for a role the client already has with "Internal
-    // error", so a role is added only where it is missing.
-    if (!(await this.hasRole(OPERATOR_USERNAME, OPERATOR_ROLE))) {
-      await this.dynsec.run([
-        { command: 'addClientRole', username: OPERATOR_USERNAME, rolename: OPERATOR_ROLE },
-      ]);
-    }
+    // The token may have changed since the login was made: addOperator sets it again.
+    await this.addOperator(admin.name, admin.password, 'admin');
     if (await this.hasRole(options.cloudUsername, CLOUD_ROLE)) return;
     this.dynsec.sendOnly({ command: 'addClientRole', username: options.cloudUsername, rolename: CLOUD_ROLE });
     await options.reconnected();
@@ -107,6 +112,53 @@ export class DynsecAccounts implements BrokerAccounts {
     const roles = (response?.data as { client?: { roles?: { rolename?: string }[] } } | undefined)?.client
       ?.roles;
     return (roles ?? []).some((r) => r.rolename === rolename);
+  }
+
+  /**
+   * Made to be repeated: what is there already is kept, and the password is set and the login
+   * enabled in any case (a login left behind by an attempt whose commit failed is taken over).
+   * Account names are never reused, so a role already there has this account's ACLs.
+   */
+  async addOperator(name: string, password: string, role: OperatorRole): Promise<void> {
+    const rolename = accountRole(name);
+    await this.dynsec.run(
+      [
+        { command: 'createRole', rolename },
+        ...accountAcls(name, role).map((acl) => ({ command: 'addRoleACL', rolename, ...acl })),
+        // No client id is bound: an account may have several consoles open (Mosquitto binds one id).
+        { command: 'createClient', username: name, password, roles: [{ rolename }] },
+      ],
+      alreadyThere,
+    );
+    if (!(await this.hasRole(name, rolename))) {
+      await this.dynsec.run([{ command: 'addClientRole', username: name, rolename }]);
+    }
+    await this.dynsec.run([
+      { command: 'setClientPassword', username: name, password },
+      { command: 'enableClient', username: name },
+    ]);
+  }
+
+  async removeOperator(name: string): Promise<void> {
+    await this.dynsec.run(
+      [
+        { command: 'disableClient', username: name },
+        { command: 'deleteClient', username: name },
+        { command: 'deleteRole', rolename: accountRole(name) },
+      ],
+      (error) => /not found/i.test(error),
+    );
+  }
+
+  async setOperatorPassword(name: string, password: string): Promise<void> {
+    await this.dynsec.run([{ command: 'setClientPassword', username: name, password }]);
+  }
+
+  async disableOperator(name: string): Promise<void> {
+    // disableClient also disconnects every session of the login.
+    await this.dynsec.run([{ command: 'disableClient', username: name }], (error) =>
+      /not found/i.test(error),
+    );
   }
 
   async addGate(gateId: string, password: string): Promise<void> {
@@ -137,7 +189,23 @@ export class DynsecAccounts implements BrokerAccounts {
 
 /** The embedded broker's side: logins live in the database; a change ends the gate's session now. */
 export class EmbeddedAccounts implements BrokerAccounts {
-  constructor(private readonly broker: { disconnect(clientId: string): void }) {}
+  constructor(
+    private readonly broker: { disconnect(clientId: string): void; disconnectAccount(name: string): void },
+  ) {}
+
+  async addOperator(): Promise<void> {}
+
+  async removeOperator(name: string): Promise<void> {
+    this.broker.disconnectAccount(name);
+  }
+
+  async setOperatorPassword(name: string): Promise<void> {
+    this.broker.disconnectAccount(name);
+  }
+
+  async disableOperator(name: string): Promise<void> {
+    this.broker.disconnectAccount(name);
+  }
 
   async addGate(): Promise<void> {}
 

@@ -148,17 +148,21 @@ describe('wills', () => {
 });
 
 describe('operator ACL', () => {
-  it('subscribes to parking/# and sends commands, but cannot answer auth requests', async () => {
+  it('subscribes to parking/# and sends commands to the cloud, but neither to a gate nor as a gate', async () => {
     const operator = await connect('ops');
     expect(await operator.subscribeAsync('parking/#', { qos: 1 })).toEqual([{ topic: 'parking/#', qos: 1 }]);
-    const gate = await connect('gate-a');
-    await gate.subscribeAsync(topics.command('A'), { qos: 1 });
-    await operator.publishAsync(topics.command('A'), 'open-barrier', { qos: 1 });
-    expect(await nextMessage(gate)).toEqual({ topic: topics.command('A'), payload: 'open-barrier' });
+    const cloud = await connect('cloud');
+    await cloud.subscribeAsync(topics.allOperatorCommands, { qos: 1 });
+    await operator.publishAsync(topics.operatorCommand('ops'), 'open-barrier', { qos: 1 });
+    expect(await nextMessage(cloud)).toEqual({
+      topic: topics.operatorCommand('ops'),
+      payload: 'open-barrier',
+    });
 
-    await gate.subscribeAsync(topics.authResponse('A'), { qos: 1 });
+    const gate = await connect('gate-a');
+    await gate.subscribeAsync([topics.authResponse('A'), topics.command('A')], { qos: 1 });
     const closed = waitFor(operator, 'close');
-    void operator.publishAsync(topics.authResponse('A'), 'forged', { qos: 1 }).catch(() => {});
+    void operator.publishAsync(topics.command('A'), 'forged', { qos: 1 }).catch(() => {});
     await closed;
     expect(broker.stats.publishDenied).toBe(1);
     const service = await connect('cloud');
@@ -189,11 +193,11 @@ describe('lifecycle', () => {
 });
 
 describe('client ids', () => {
-  it("takes only a login's own client id: a gate's is its gate id, an operator's starts with operator", async () => {
+  it("takes only a login's own client id: a gate's is its gate id, an account's is its name or `<name>-…`", async () => {
     expect(await refusal('gate-a', { clientId: 'B' })).toBe(2);
-    expect(await refusal('gate-a', { clientId: 'operator-1' })).toBe(2);
+    expect(await refusal('gate-a', { clientId: 'ops-1' })).toBe(2);
     expect(await refusal('ops', { clientId: 'A' })).toBe(2);
-    expect(await refusal('ops', { clientId: 'ops-console-1' })).toBe(2);
+    expect(await refusal('ops', { clientId: 'opsx-console-1' })).toBe(2);
     expect(broker.stats.authFailures).toBe(4);
   });
 

@@ -51,6 +51,8 @@ export interface EmbeddedBroker {
   connectedGates(): number;
   /** Ends the session of the client with this id, if one is connected (its will is published). */
   disconnect(clientId: string): void;
+  /** Ends every session of the operator account `name` (an account may have several consoles open). */
+  disconnectAccount(name: string): void;
   /** Stops accepting, disconnects every client (their wills are published) and frees the port. */
   close(): Promise<void>;
   /** Live counters of refusals. */
@@ -209,6 +211,13 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     disconnect: (clientId) => {
       // aedes keeps its registered clients by id; its type declarations do not say so.
       (aedes as unknown as { clients: Record<string, Client | undefined> }).clients[clientId]?.close();
+    },
+    disconnectAccount: (name) => {
+      const clients = (aedes as unknown as { clients: Record<string, Client | undefined> }).clients;
+      for (const client of Object.values(clients)) {
+        const principal = principalOf(client);
+        if (principal?.role === 'operator' && principal.name === name) client?.close();
+      }
     },
     stats,
     connectedGates: () => new Set(gateClients.values()).size,

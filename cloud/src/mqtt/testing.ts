@@ -18,7 +18,7 @@ export const USERS: Record<string, { password: string; principal: Principal }> =
   'gate-a': { password: 'secret-a', principal: { role: 'gate', gateId: 'A' } },
   'gate-b': { password: 'secret-b', principal: { role: 'gate', gateId: 'B' } },
   cloud: { password: 'secret-cloud', principal: { role: 'service' } },
-  ops: { password: 'secret-ops', principal: { role: 'operator' } },
+  ops: { password: 'secret-ops', principal: { role: 'operator', name: 'ops', level: 'operator' } },
 };
 
 export function startTestBroker(
@@ -39,12 +39,12 @@ export function startTestBroker(
   });
 }
 
-/** The client id a test login may use (acl.ts clientIdFits): a gate's own id, `operator-…`, or any. */
+/** The client id a test login may use (acl.ts clientIdFits): a gate's own id, `<account>-…`, or any. */
 export function clientIdFor(username: string): string {
   const principal = USERS[username]?.principal;
   const suffix = Math.random().toString(16).slice(2, 8);
   if (principal?.role === 'gate') return principal.gateId;
-  return principal?.role === 'operator' ? `operator-${suffix}` : `${username}-${suffix}`;
+  return `${username}-${suffix}`;
 }
 
 /** A plain MQTT.js client that does not reconnect, so a refusal or disconnect stays observable. */

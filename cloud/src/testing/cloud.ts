@@ -23,8 +23,8 @@ export interface TestCloud {
   peers: Cloud[];
   /** The private Mosquitto of the postgres-mosquitto variant (null on the embedded broker). */
   broker: TestMosquitto | null;
-  /** A gateway counter summed over every instance (each counts what it answered). */
-  counter(name: string): number;
+  /** A metric's value summed over every instance (each counts what it answered), 0 where it has none. */
+  counter(name: string, labels?: Record<string, string>): Promise<number>;
   api: Api;
   dataDir: string;
   config: ResolvedConfig;
@@ -119,7 +119,11 @@ export async function startTestCloud(
     },
     peers,
     broker: mosquitto,
-    counter: (name) => [cloud, ...peers].reduce((sum, c) => sum + c.counters.get(name), 0),
+    counter: async (name, labels) => {
+      let sum = 0;
+      for (const c of [cloud, ...peers]) sum += await c.metrics.value(name, labels);
+      return sum;
+    },
     api,
     dataDir,
     get config() {

@@ -118,7 +118,9 @@ describe('event ingestion', () => {
       .select((eb) => eb.fn.countAll().as('n'))
       .executeTakeFirstOrThrow();
     expect(Number(after.n) - Number(before.n)).toBe(1);
-    expect(t.counter('events.unreadable')).toBeGreaterThanOrEqual(2);
+    expect(
+      await t.counter('parking_gate_event_problems_total', { problem: 'unreadable' }),
+    ).toBeGreaterThanOrEqual(2);
   });
 
   it('records an Ended without a session as an anomaly and reconciles it when the Started arrives late', async () => {

@@ -142,7 +142,9 @@ describe('cloud end to end', () => {
       expect(res).toMatchObject({ decision: 'deny', reason: 'malformed_request', requestId });
     }
     expect(await logSize()).toBe(before);
-    expect(t.counter('auth.deny.malformed_request')).toBe(malformed.length);
+    expect(await t.counter('parking_auth_decisions_total', { reason: 'malformed_request' })).toBe(
+      malformed.length,
+    );
     // The responder is still alive and nothing changed for the pending member.
     expect((await entry.authorize({ kind: 'plate', value: '33CC333' })).reason).toBe('admission_pending');
   });

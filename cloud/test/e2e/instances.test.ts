@@ -27,8 +27,9 @@ describe('two instances on PostgreSQL and Mosquitto', () => {
     await t?.close();
   });
 
-  const answered = (instance: TestCloud['cloud']) =>
-    instance.counters.get('auth.allow') + instance.counters.get('auth.deny');
+  const answered = (instance: TestCloud['cloud']) => instance.metrics.value('parking_auth_decisions_total');
+  const acked = (instance: TestCloud['cloud']) =>
+    instance.metrics.value('parking_gate_events_ingested_total');
 
   it('runs the once-only work on one of them', () => {
     expect(t.peers).toHaveLength(1);
@@ -37,7 +38,7 @@ describe('two instances on PostgreSQL and Mosquitto', () => {
 
   it('allows at once a reservation made through the other instance, whichever answers (never a false no_reservation)', async () => {
     const b = t.peers[0]!;
-    const before = { a: answered(t.cloud), b: answered(b) };
+    const before = { a: await answered(t.cloud), b: await answered(b) };
     for (let i = 0; i < 30; i++) {
       const plate = `${10 + i}가${1000 + i}`;
       const member = await t.api.member(`Member ${i}`, [plate]);
@@ -48,8 +49,8 @@ describe('two instances on PostgreSQL and Mosquitto', () => {
       expect(answer, `request ${i}`).toMatchObject({ decision: 'allow' });
     }
     // Both answered some: the requests were shared, and each answered once (30 in all).
-    const a = answered(t.cloud) - before.a;
-    const bAnswered = answered(b) - before.b;
+    const a = (await answered(t.cloud)) - before.a;
+    const bAnswered = (await answered(b)) - before.b;
     expect(a + bAnswered).toBe(30);
     expect(bAnswered).toBeGreaterThan(0);
     expect(a).toBeGreaterThan(0);
@@ -64,8 +65,8 @@ describe('two instances on PostgreSQL and Mosquitto', () => {
       cars.push({ plate, reservationId: reservation.id as string });
     }
     const before = {
-      a: t.cloud.counters.get('events.acked'),
-      b: t.peers[0]!.counters.get('events.acked'),
+      a: await acked(t.cloud),
+      b: await acked(t.peers[0]!),
     };
     // Each car goes in and out in two batches, one after the other's ack, as an outbox sends them.
     for (const { plate, reservationId } of cars) {
@@ -92,8 +93,8 @@ describe('two instances on PostgreSQL and Mosquitto', () => {
       .where('credential_value', 'in', plates)
       .execute();
     expect(sessions.map((s) => s.status)).toEqual(Array(10).fill('closed'));
-    expect(t.cloud.counters.get('events.acked') - before.a).toBeGreaterThan(0);
-    expect(t.peers[0]!.counters.get('events.acked') - before.b).toBeGreaterThan(0);
+    expect((await acked(t.cloud)) - before.a).toBeGreaterThan(0);
+    expect((await acked(t.peers[0]!)) - before.b).toBeGreaterThan(0);
   });
 
   it('opens one session for a plate that two entry gates report at once, whichever instances apply them', async () => {

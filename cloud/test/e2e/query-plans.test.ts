@@ -21,6 +21,7 @@ import { addSpace, registerFacility, registerGate } from '../../src/domain/facil
 import { ingestGateEvents } from '../../src/domain/ingestion.js';
 import { getMember, registerMember } from '../../src/domain/members.js';
 import { cancel, expireDue, reserve } from '../../src/domain/reservations.js';
+import { ADMIN } from '../support/domain.js';
 
 /** Tables that grow with traffic or with the site: no statement may scan them. */
 const GROWING = [
@@ -100,7 +101,7 @@ describe('query plans', () => {
     const other = await registerMember(ctx, { name: 'N', plates: ['34나5678'], rfidTags: [] });
     const kept = await reserve(ctx, { memberId: member.id, spaceId: spaces[0]!.id, plate: '12가3456' });
     const dropped = await reserve(ctx, { memberId: other.id, spaceId: spaces[1]!.id, plate: '34나5678' });
-    await cancel(ctx, dropped.id, { role: 'operator' });
+    await cancel(ctx, dropped.id, ADMIN);
     const ask = (value: string, kind: 'plate' | 'rfid' = 'plate') =>
       decideEntry(ctx, {
         gateId: entry.id,

@@ -9,6 +9,9 @@ import { AdmissionView } from '../../src/domain/admission-view.js';
 import { EventBus } from '../../src/domain/bus.js';
 import type { DomainContext, DomainSettings } from '../../src/domain/context.js';
 
+/** An admin acting in a domain test. */
+export const ADMIN = { role: 'staff', account: { id: 'opr_test', name: 'operator', role: 'admin' } } as const;
+
 /** With `admissions`, entry decisions read an AdmissionView kept by the commits, as in the server. */
 export async function domainContext(
   settings: Partial<DomainSettings> = {},

@@ -8,6 +8,7 @@ import * as m002 from './002-member-lookups.js';
 import * as m003 from './003-gate-event-keys.js';
 import * as m004 from './004-event-log-order.js';
 import * as m005 from './005-credential-turns.js';
+import * as m006 from './006-operator-accounts.js';
 
 export type SqlDialectName = 'sqlite' | 'postgres';
 
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '003-gate-event-keys': m003,
   '004-event-log-order': m004,
   '005-credential-turns': m005,
+  '006-operator-accounts': m006,
 };
 
 class StaticProvider implements MigrationProvider {

@@ -7,7 +7,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { DomainContext } from '../../domain/context.js';
 import { lastSeq, readEventsAfter } from '../../domain/event-log.js';
-import { type Env, requireOperator } from '../auth.js';
+import { type Env, requireStaff } from '../auth.js';
 import { readQuery } from '../validate.js';
 
 const eventsQuery = z.object({
@@ -17,7 +17,7 @@ const eventsQuery = z.object({
 
 export function eventRoutes(ctx: DomainContext) {
   return new Hono<Env>().get('/', async (c) => {
-    requireOperator(c.get('actor'));
+    requireStaff(c.get('actor'), 'viewer');
     const { after, limit } = readQuery(c, eventsQuery);
     const [events, head] = await Promise.all([readEventsAfter(ctx.db, after, limit), lastSeq(ctx.db)]);
     return c.json({ events, lastSeq: head });

@@ -3,13 +3,13 @@ import { Hono } from 'hono';
 import type { DomainContext } from '../../domain/context.js';
 import { forbidden } from '../../domain/errors.js';
 import { getMember, registerMember } from '../../domain/members.js';
-import { type Env, requireOperator } from '../auth.js';
+import { type Env, requireStaff } from '../auth.js';
 import { readBody } from '../validate.js';
 
 export function memberRoutes(ctx: DomainContext) {
   return new Hono<Env>()
     .post('/', async (c) => {
-      requireOperator(c.get('actor'));
+      requireStaff(c.get('actor'), 'admin');
       return c.json(await registerMember(ctx, await readBody(c, createMemberBody)), 201);
     })
     .get('/:id', async (c) => {
@@ -17,6 +17,7 @@ export function memberRoutes(ctx: DomainContext) {
       const id = c.req.param('id');
       if (actor.role === 'member' && actor.memberId !== id)
         throw forbidden('members can look up only themselves');
+      if (actor.role === 'staff') requireStaff(actor, 'viewer');
       return c.json(await getMember(ctx, id));
     });
 }

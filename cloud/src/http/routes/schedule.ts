@@ -25,7 +25,7 @@ export function scheduleRoutes(ctx: DomainContext) {
     ]);
     const spaces = rows.map((r) => {
       // Members see occupancy; who holds a space is the holder's and the operator's business.
-      const mine = actor.role === 'operator' || (actor.role === 'member' && actor.memberId === r.member_id);
+      const mine = actor.role === 'staff' || (actor.role === 'member' && actor.memberId === r.member_id);
       return {
         id: r.space_id,
         label: r.label,
