@@ -70,6 +70,8 @@ export interface Cloud {
   metrics: CloudMetrics;
   /** What each gate last said of itself (availability, state). */
   gateStatus: GateStatus;
+  /** Every route the HTTP app serves (middleware included), as Hono registered it. */
+  httpRoutes: { method: string; path: string }[];
   stop(): Promise<void>;
 }
 
@@ -339,6 +341,7 @@ export async function startCloud(
       firstAdmin,
       metrics,
       commander,
+      gateStatus,
       readiness: {
         check: async () => ({
           database: await sql`select 1`.execute(database.db).then(
@@ -387,6 +390,7 @@ export async function startCloud(
       leaderWork,
       metrics,
       gateStatus,
+      httpRoutes: app.routes.map((r) => ({ method: r.method, path: r.path })),
       stop,
     };
   } catch (error) {

@@ -8,6 +8,9 @@ export const DomainEventType = {
   SpaceAdded: 'SpaceAdded',
   GateRegistered: 'GateRegistered',
   GatePasswordRotated: 'GatePasswordRotated',
+  GateDeactivated: 'GateDeactivated',
+  SpaceRetired: 'SpaceRetired',
+  MemberCredentialsChanged: 'MemberCredentialsChanged',
   /** An operator asked a gate to act (console, HTTP or Home Assistant): who, which gate, why. */
   GateCommandIssued: 'GateCommandIssued',
   /** What came of it: the gate's answer, or that it was offline or did not answer in time. */

@@ -24,9 +24,11 @@ export interface SpacesTable {
   facility_id: string;
   label: string;
   floor: string;
-  status: SpaceStatus;
+  /** `retired`: taken out of use for good (migration 007); never reserved again. */
+  status: SpaceStatus | 'retired';
   created_at: string;
   updated_at: string;
+  retired_at: string | null;
 }
 
 export interface GatesTable {
@@ -37,6 +39,8 @@ export interface GatesTable {
   /** sha256 of the MQTT password: it is 144 random bits, so a fast hash suffices (docs/security.md). */
   secret_hash: string;
   created_at: string;
+  /** Set when the gate is deactivated: its login is revoked, and it is never let in again. */
+  deactivated_at: string | null;
 }
 
 export interface MembersTable {

@@ -213,6 +213,18 @@ export class AdmissionView {
         for (const t of rfidTags) this.owners.set(key('rfid', String(t)), memberId);
         return true;
       }
+      case 'MemberCredentialsChanged': {
+        const { memberId, plates, rfidTags, removed } = d;
+        if (!str(memberId) || !Array.isArray(plates) || !Array.isArray(rfidTags) || !Array.isArray(removed))
+          return false;
+        for (const r of removed as { kind?: unknown; value?: unknown }[]) {
+          if ((r.kind === 'plate' || r.kind === 'rfid') && str(r.value))
+            this.owners.delete(key(r.kind, r.value));
+        }
+        for (const p of plates) this.owners.set(key('plate', String(p)), memberId);
+        for (const t of rfidTags) this.owners.set(key('rfid', String(t)), memberId);
+        return true;
+      }
       case 'SpaceReserved': {
         const { reservationId, memberId, plate, holdUntil } = d;
         if (!str(reservationId) || !str(memberId) || !str(plate) || !str(holdUntil) || !event.facilityId)

@@ -45,13 +45,13 @@ export async function getFacility(ctx: DomainContext, facilityId: string) {
   const [spaces, gates] = await Promise.all([
     ctx.db
       .selectFrom('spaces')
-      .select(['id', 'label', 'floor', 'status'])
+      .select(['id', 'label', 'floor', 'status', 'retired_at as retiredAt'])
       .where('facility_id', '=', facilityId)
       .orderBy('label')
       .execute(),
     ctx.db
       .selectFrom('gates')
-      .select(['id', 'name', 'direction'])
+      .select(['id', 'name', 'direction', 'deactivated_at as deactivatedAt'])
       .where('facility_id', '=', facilityId)
       .orderBy('name')
       .execute(),
@@ -208,4 +208,95 @@ export async function rotateGatePassword(ctx: DomainContext, gateId: string) {
 
 export async function findGate(db: Kysely<Database>, gateId: string): Promise<Gate | undefined> {
   return db.selectFrom('gates').selectAll().where('id', '=', gateId).executeTakeFirst();
+}
+
+/**
+ * Takes a gate out of service for good: it is never let in again and its commands and requests go
+ * nowhere. The broker's login goes at once (Mosquitto: disabled and deleted; the embedded broker
+ * checks the database at every CONNECT, and the session in hand is ended).
+ */
+export async function deactivateGate(ctx: DomainContext, gateId: string) {
+  const gate = await commit(ctx, async (trx, now) => {
+    const found = await trx.selectFrom('gates').selectAll().where('id', '=', gateId).executeTakeFirst();
+    if (!found) throw notFound('gate', gateId);
+    if (found.deactivated_at !== null) return { result: found, events: [] };
+    await trx
+      .updateTable('gates')
+      .set({ deactivated_at: iso(now) })
+      .where('id', '=', gateId)
+      .execute();
+    return {
+      result: { ...found, deactivated_at: iso(now) },
+      events: [
+        {
+          type: 'GateDeactivated',
+          aggregateType: 'gate',
+          aggregateId: gateId,
+          facilityId: found.facility_id,
+          data: { gateId },
+        },
+      ],
+    };
+  });
+  // Repeating the call repeats this step, for a broker that did not take it the first time.
+  await ctx.brokerAccounts?.removeGate(gateId).catch((error: Error) => {
+    ctx.log.warn(`gate ${gateId}: the broker did not revoke its login`, error);
+    throw new DomainError(
+      'broker_unavailable',
+      'the MQTT broker did not revoke the gate’s login; try again',
+      503,
+    );
+  });
+  return presentGate(gate);
+}
+
+export function presentGate(gate: Gate) {
+  return {
+    id: gate.id,
+    facilityId: gate.facility_id,
+    name: gate.name,
+    direction: gate.direction,
+    deactivatedAt: gate.deactivated_at,
+  };
+}
+
+/** Takes an available space out of use for good: it can no longer be reserved and leaves the schedule. */
+export async function retireSpace(ctx: DomainContext, spaceId: string) {
+  return commit(ctx, async (trx, now) => {
+    const space = await trx.selectFrom('spaces').selectAll().where('id', '=', spaceId).executeTakeFirst();
+    if (!space) throw notFound('space', spaceId);
+    const present = (s: typeof space) => ({
+      id: s.id,
+      facilityId: s.facility_id,
+      label: s.label,
+      floor: s.floor,
+      status: s.status,
+      retiredAt: s.retired_at,
+    });
+    if (space.status === 'retired') return { result: present(space), events: [] };
+    const retired = await trx
+      .updateTable('spaces')
+      .set({ status: 'retired', retired_at: iso(now), updated_at: iso(now) })
+      .where('id', '=', spaceId)
+      .where('status', '=', 'available')
+      .executeTakeFirst();
+    if (retired.numUpdatedRows === 0n) {
+      throw conflict(
+        'space_in_use',
+        `space ${space.label} is ${space.status}: cancel or end what holds it first`,
+      );
+    }
+    return {
+      result: present({ ...space, status: 'retired', retired_at: iso(now) }),
+      events: [
+        {
+          type: 'SpaceRetired',
+          aggregateType: 'space',
+          aggregateId: spaceId,
+          facilityId: space.facility_id,
+          data: { spaceId, label: space.label },
+        },
+      ],
+    };
+  });
 }

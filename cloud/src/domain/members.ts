@@ -128,3 +128,86 @@ export async function getMember(ctx: DomainContext, memberId: string) {
     })),
   };
 }
+
+/**
+ * Replaces a member's plates and RFID tags. Entry decisions see the change as it commits (the
+ * admission view follows MemberCredentialsChanged). A plate or tag that a live reservation or a car
+ * inside still rests on cannot be taken away: cancel or end that first.
+ */
+export async function changeCredentials(
+  ctx: DomainContext,
+  memberId: string,
+  input: Omit<NewMember, 'name'>,
+) {
+  const plates = [...new Set(input.plates)];
+  const rfidTags = [...new Set(input.rfidTags)];
+  try {
+    return await commit(ctx, async (trx) => {
+      const member = await trx
+        .selectFrom('members')
+        .select(['id', 'name'])
+        .where('id', '=', memberId)
+        .executeTakeFirst();
+      if (!member) throw notFound('member', memberId);
+      const before = await trx
+        .selectFrom('member_credentials')
+        .select(['kind', 'value'])
+        .where('member_id', '=', memberId)
+        .execute();
+      const kept = new Set([...plates.map((p) => `plate:${p}`), ...rfidTags.map((t) => `rfid:${t}`)]);
+      const removed = before.filter((c) => !kept.has(`${c.kind}:${c.value}`));
+      const removedPlates = removed.filter((c) => c.kind === 'plate').map((c) => c.value);
+      if (removedPlates.length > 0) {
+        const held = await trx
+          .selectFrom('reservations')
+          .select('plate')
+          .where('member_id', '=', memberId)
+          .where('status', 'in', LIVE)
+          .where('plate', 'in', removedPlates)
+          .executeTakeFirst();
+        if (held) throw conflict('credential_in_use', `plate ${held.plate} holds a live reservation`);
+      }
+      for (const c of removed) {
+        const inside = await trx
+          .selectFrom('parking_sessions')
+          .select('id')
+          .where('credential_kind', '=', c.kind)
+          .where('credential_value', '=', c.value)
+          .where('status', '=', OPEN)
+          .executeTakeFirst();
+        if (inside) throw conflict('credential_in_use', `the car on ${c.kind} ${c.value} is inside`);
+      }
+      await trx.deleteFrom('member_credentials').where('member_id', '=', memberId).execute();
+      const credentials = [
+        ...plates.map((value) => ({ kind: 'plate' as const, value, member_id: memberId })),
+        ...rfidTags.map((value) => ({ kind: 'rfid' as const, value, member_id: memberId })),
+      ];
+      await trx.insertInto('member_credentials').values(credentials).execute();
+      return {
+        result: { id: memberId, name: member.name, plates, rfidTags },
+        events: [
+          {
+            type: 'MemberCredentialsChanged',
+            aggregateType: 'member',
+            aggregateId: memberId,
+            facilityId: null,
+            data: {
+              memberId,
+              plates,
+              rfidTags,
+              removed: removed.map((c) => ({ kind: c.kind, value: c.value })),
+            },
+          },
+        ],
+      };
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw conflict(
+        'credential_taken',
+        'one of these plates or RFID tags already belongs to another member',
+      );
+    }
+    throw error;
+  }
+}

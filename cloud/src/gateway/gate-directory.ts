@@ -29,8 +29,9 @@ export class GateDirectory {
     return bus.on('eventsAppended', async ({ events }) => {
       for (const event of events) {
         if (event.type === 'GateRegistered') await this.get(event.aggregateId);
-        // Here or on another instance: the cached row holds the old password's hash.
-        if (event.type === 'GatePasswordRotated') await this.refresh(event.aggregateId);
+        // Here or on another instance: the cached row holds the old password's hash, or no deactivation.
+        if (event.type === 'GatePasswordRotated' || event.type === 'GateDeactivated')
+          await this.refresh(event.aggregateId);
       }
     });
   }
@@ -41,18 +42,23 @@ export class GateDirectory {
     await this.get(gateId);
   }
 
-  /** Every gate read so far (all of them after `load`, and each registered since). */
+  /** Every active gate read so far (all of them after `load`, and each registered since). */
   all(): Gate[] {
-    return [...this.cache.values()];
+    return [...this.cache.values()].filter((gate) => gate.deactivated_at === null);
   }
 
-  /** Misses are not cached: a gate registered a moment ago must be found. */
+  /**
+   * The gate, if it is registered and active: a deactivated gate is, to everything that asks here
+   * (its login, its requests, its events, commands to it), no gate at all. Misses are not cached: a
+   * gate registered a moment ago must be found.
+   */
   async get(gateId: string): Promise<Gate | undefined> {
-    const cached = this.cache.get(gateId);
-    if (cached) return cached;
-    const gate = await findGate(this.db, gateId);
-    if (gate) this.cache.set(gateId, gate);
-    return gate;
+    let gate = this.cache.get(gateId);
+    if (!gate) {
+      gate = await findGate(this.db, gateId);
+      if (gate) this.cache.set(gateId, gate);
+    }
+    return gate?.deactivated_at == null ? gate : undefined;
   }
 
   /** The broker's login check for gates: the username is the gate id. */

@@ -1,21 +1,27 @@
 /** The HTTP API (docs/protocol.md, "HTTP"). Build with `createHttpApp`; serve with @hono/node-server. */
-import { Hono } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
+import { z } from 'zod';
 import type { DomainContext } from '../domain/context.js';
 import type { StaffAccount } from '../domain/operators.js';
 import type { GateCommander } from '../gateway/gate-commander.js';
+import type { GateStatus } from '../gateway/gate-status.js';
 import type { CloudMetrics } from '../metrics/cloud-metrics.js';
+import { apiDocs } from './api-docs.js';
 import { authenticate, type Env, requireStaff } from './auth.js';
+import { endpoint } from './endpoint.js';
 import { errorBody, errorHandler } from './errors.js';
 import { countRequests } from './request-metrics.js';
-import { commandRoutes } from './routes/commands.js';
+import { commandRoutes, gateEventRoutes } from './routes/commands.js';
 import { eventRoutes } from './routes/events.js';
 import { facilityRoutes } from './routes/facilities.js';
 import { gateRoutes } from './routes/gates.js';
+import { meRoutes } from './routes/me.js';
 import { memberRoutes } from './routes/members.js';
 import { operatorRoutes } from './routes/operators.js';
 import { reservationRoutes } from './routes/reservations.js';
 import { scheduleRoutes } from './routes/schedule.js';
+import { spaceRoutes } from './routes/spaces.js';
 
 /** The largest request body: a member with many plates and tags is a few KiB. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -25,38 +31,86 @@ export interface Readiness {
   check(): Promise<Record<string, boolean>>;
 }
 
-export function createHttpApp(
-  ctx: DomainContext,
-  options: {
-    /** The first admin: the configured operator token is theirs. */
-    firstAdmin: { token: string; account: StaffAccount };
-    readiness: Readiness;
-    metrics: CloudMetrics;
-    commander: GateCommander;
-  },
-) {
-  const app = new Hono<Env>();
+export interface HttpAppOptions {
+  /** The first admin: the configured operator token is theirs. */
+  firstAdmin: { token: string; account: StaffAccount };
+  readiness: Readiness;
+  metrics: CloudMetrics;
+  commander: GateCommander;
+  gateStatus: GateStatus;
+}
+
+export function createHttpApp(ctx: DomainContext, options: HttpAppOptions) {
+  const app = new OpenAPIHono<Env>();
   app.use(countRequests(options.metrics));
   app.onError(errorHandler(ctx.log.child('http')));
   app.notFound((c) =>
     c.json(errorBody('route_not_found', `${c.req.method} ${c.req.path} is not an API route`), 404),
   );
 
-  app.get('/healthz', (c) => c.json({ status: 'ok' }));
-  app.get('/readyz', async (c) => {
-    const checks = await options.readiness.check();
-    const ready = Object.values(checks).every(Boolean);
-    return c.json({ status: ready ? 'ready' : 'not_ready', checks }, ready ? 200 : 503);
-  });
+  const tag = 'Operations';
+  endpoint(
+    app,
+    {
+      method: 'get',
+      path: '/healthz',
+      tag,
+      summary: 'Liveness',
+      audience: 'anyone',
+      ok: { status: 200, schema: z.object({ status: z.literal('ok') }), description: 'The process answers' },
+      errors: [],
+    },
+    (c) => c.json({ status: 'ok' }),
+  );
+  endpoint(
+    app,
+    {
+      method: 'get',
+      path: '/readyz',
+      tag,
+      summary: 'Readiness: the database and the broker link are up',
+      audience: 'anyone',
+      ok: {
+        status: 200,
+        schema: z.object({
+          status: z.enum(['ready', 'not_ready']),
+          checks: z.record(z.string(), z.boolean()),
+        }),
+        description: 'Ready (503 with the same body when not)',
+      },
+      errors: [503],
+    },
+    async (c) => {
+      const checks = await options.readiness.check();
+      const ready = Object.values(checks).every(Boolean);
+      return c.json({ status: ready ? 'ready' : 'not_ready', checks }, ready ? 200 : 503);
+    },
+  );
 
-  // Prometheus scrapes with an operator's token (its `authorization` setting).
+  // Prometheus scrapes with a viewer's token (its `authorization` setting).
   const signedIn = authenticate(ctx.db, options.firstAdmin);
-  app.get('/metrics', signedIn, async (c) => {
-    requireStaff(c.get('actor'), 'viewer');
-    return c.body(await options.metrics.scrape(), 200, { 'Content-Type': options.metrics.contentType });
-  });
+  app.use('/metrics', signedIn);
+  endpoint(
+    app,
+    {
+      method: 'get',
+      path: '/metrics',
+      tag,
+      summary: 'Prometheus metrics (text format)',
+      audience: 'viewer',
+      ok: { status: 200, schema: z.string(), description: 'The text exposition format, version 0.0.4' },
+      errors: [403],
+    },
+    async (c) => {
+      requireStaff(c.get('actor'), 'viewer');
+      return c.body(await options.metrics.scrape(), 200, { 'Content-Type': options.metrics.contentType });
+    },
+  );
 
-  const api = new Hono<Env>();
+  // The document and its viewer need no token: they hold no data, only the contract.
+  apiDocs(app);
+
+  const api = new OpenAPIHono<Env>();
   api.use(
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
@@ -69,14 +123,18 @@ export function createHttpApp(
     }),
   );
   api.use(signedIn);
-  api.route('/facilities', facilityRoutes(ctx));
-  api.route('/gates', gateRoutes(ctx, options.commander));
-  api.route('/operators', operatorRoutes(ctx));
-  api.route('/commands', commandRoutes(ctx));
+  const { commander, gateStatus: status } = options;
+  api.route('/facilities', facilityRoutes(ctx, status));
+  api.route('/spaces', spaceRoutes(ctx));
+  api.route('/gates', gateRoutes(ctx, { commander, status }));
   api.route('/members', memberRoutes(ctx));
+  api.route('/me', meRoutes(ctx));
   api.route('/reservations', reservationRoutes(ctx));
   api.route('/schedule', scheduleRoutes(ctx));
   api.route('/events', eventRoutes(ctx));
+  api.route('/operators', operatorRoutes(ctx));
+  api.route('/commands', commandRoutes(ctx));
+  api.route('/gate-events', gateEventRoutes(ctx));
   app.route('/api', api);
   return app;
 }

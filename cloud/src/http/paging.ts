@@ -33,19 +33,20 @@ export function readCursor(cursor: string | undefined, parts: number): string[] 
 }
 
 /** One page of `rows` fetched with limit + 1: the extra row only says there is a next page. */
-export function page<Row, Item>(
-  rows: Row[],
-  limit: number,
-  key: (row: Row) => string[],
-  present: (row: Row) => Item,
-) {
-  const items = rows.slice(0, limit);
+export function page<Row>(result: { rows: Row[]; key: (row: Row) => string[] }, limit: number) {
+  const items = result.rows.slice(0, limit);
   const last = items.at(-1);
   return {
-    items: items.map(present),
+    items,
     nextCursor:
-      rows.length > limit && last !== undefined
-        ? Buffer.from(JSON.stringify(key(last)), 'utf8').toString('base64url')
+      result.rows.length > limit && last !== undefined
+        ? Buffer.from(JSON.stringify(result.key(last)), 'utf8').toString('base64url')
         : null,
   };
 }
+
+/** The page request of a validated query. */
+export const pageOf = (q: { limit: number; cursor?: string | undefined }, keyParts: number) => ({
+  limit: q.limit,
+  after: readCursor(q.cursor, keyParts),
+});

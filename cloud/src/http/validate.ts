@@ -27,6 +27,10 @@ function holdsLoneSurrogate(value: unknown): boolean {
   return false;
 }
 
+export function readParams<S extends z.ZodType>(c: Context, schema: S): z.output<S> {
+  return check(schema, c.req.param());
+}
+
 export function readQuery<S extends z.ZodType>(c: Context, schema: S): z.output<S> {
   return check(schema, c.req.query());
 }

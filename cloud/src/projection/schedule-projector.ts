@@ -47,6 +47,10 @@ async function apply(trx: Transaction<Database>, event: DomainEvent): Promise<vo
         .onConflict((oc) => oc.column('space_id').doNothing())
         .execute();
       return;
+    case 'SpaceRetired':
+      // Out of use for good: the schedule shows the spaces a member can have.
+      await trx.deleteFrom('schedule_spaces').where('space_id', '=', event.aggregateId).execute();
+      return;
     case 'SpaceReserved':
       await trx
         .updateTable('schedule_spaces')

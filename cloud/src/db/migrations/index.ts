@@ -9,6 +9,7 @@ import * as m003 from './003-gate-event-keys.js';
 import * as m004 from './004-event-log-order.js';
 import * as m005 from './005-credential-turns.js';
 import * as m006 from './006-operator-accounts.js';
+import * as m007 from './007-retirement.js';
 
 export type SqlDialectName = 'sqlite' | 'postgres';
 
@@ -25,6 +26,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '004-event-log-order': m004,
   '005-credential-turns': m005,
   '006-operator-accounts': m006,
+  '007-retirement': m007,
 };
 
 class StaticProvider implements MigrationProvider {
