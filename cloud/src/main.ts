@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createLogger } from '@parkinglot/platform/log';
 import { argValue, stopOnSignals } from '@parkinglot/platform/process';
 /**
@@ -12,11 +14,19 @@ async function main(): Promise<void> {
   const config = loadConfig({ file: argValue(process.argv.slice(2), '--config') });
   const log = createLogger('cloud', config.logLevel);
   const cloud = await startCloud(config, { log });
+  // Where the console and the web view find this cloud when run beside it (their flags come first).
+  mkdirSync(config.dataDir, { recursive: true });
+  writeFileSync(
+    join(config.dataDir, 'cloud.json'),
+    `${JSON.stringify({ httpUrl: cloud.httpUrl, mqttUrl: cloud.mqttUrl, mqttTlsUrl: cloud.mqttTlsUrl }, null, 2)}\n`,
+  );
   const out = [
     'parkinglot cloud is up',
     `  HTTP API        ${cloud.httpUrl}/api   (health ${cloud.httpUrl}/healthz, readiness /readyz)`,
     `  MQTT            ${cloud.mqttUrl}   ${cloud.mqttPort === null ? '(external broker)' : '(embedded broker)'}`,
     ...(cloud.mqttTlsUrl ? [`  MQTT over TLS   ${cloud.mqttTlsUrl}`] : []),
+    `  API docs        ${cloud.httpUrl}/api/docs   (OpenAPI: /api/openapi.json)`,
+    `  console         npm run console   (reads ${config.dataDir}/cloud.json and the operator token)`,
     `  database        ${config.databaseUrl.replace(/\/\/[^@/]*@/, '//***@')}`,
     config.operatorToken
       ? '  operator token  (from PARKING_OPERATOR_TOKEN)'
