@@ -25,6 +25,7 @@ async function main(): Promise<void> {
     `  HTTP API        ${cloud.httpUrl}/api   (health ${cloud.httpUrl}/healthz, readiness /readyz)`,
     `  MQTT            ${cloud.mqttUrl}   ${cloud.mqttPort === null ? '(external broker)' : '(embedded broker)'}`,
     ...(cloud.mqttTlsUrl ? [`  MQTT over TLS   ${cloud.mqttTlsUrl}`] : []),
+    `  live view       ${cloud.httpUrl}/   (sign in with an operator token)`,
     `  API docs        ${cloud.httpUrl}/api/docs   (OpenAPI: /api/openapi.json)`,
     `  console         npm run console   (reads ${config.dataDir}/cloud.json and the operator token)`,
     `  database        ${config.databaseUrl.replace(/\/\/[^@/]*@/, '//***@')}`,

@@ -22,6 +22,8 @@ import { operatorRoutes } from './routes/operators.js';
 import { reservationRoutes } from './routes/reservations.js';
 import { scheduleRoutes } from './routes/schedule.js';
 import { spaceRoutes } from './routes/spaces.js';
+import { streamRoutes } from './routes/stream.js';
+import { webView } from './web-view.js';
 
 /** The largest request body: a member with many plates and tags is a few KiB. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -98,7 +100,12 @@ export function createHttpApp(ctx: DomainContext, options: HttpAppOptions) {
       tag,
       summary: 'Prometheus metrics (text format)',
       audience: 'viewer',
-      ok: { status: 200, schema: z.string(), description: 'The text exposition format, version 0.0.4' },
+      ok: {
+        status: 200,
+        schema: z.string(),
+        description: 'The text exposition format, version 0.0.4',
+        contentType: 'text/plain',
+      },
       errors: [403],
     },
     async (c) => {
@@ -107,8 +114,10 @@ export function createHttpApp(ctx: DomainContext, options: HttpAppOptions) {
     },
   );
 
-  // The document and its viewer need no token: they hold no data, only the contract.
+  // The document and its viewer need no token: they hold no data, only the contract. Nor does the
+  // live view's page: it asks for a token and holds nothing until it has one.
   apiDocs(app);
+  webView(app);
 
   const api = new OpenAPIHono<Env>();
   api.use(
@@ -135,6 +144,7 @@ export function createHttpApp(ctx: DomainContext, options: HttpAppOptions) {
   api.route('/operators', operatorRoutes(ctx));
   api.route('/commands', commandRoutes(ctx));
   api.route('/gate-events', gateEventRoutes(ctx));
+  api.route('/stream', streamRoutes(ctx, { status, clock: ctx.clock }));
   app.route('/api', api);
   return app;
 }

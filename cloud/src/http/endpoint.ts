@@ -53,7 +53,7 @@ export interface EndpointSpec {
   body?: z.ZodType;
   query?: z.ZodObject;
   params?: z.ZodObject;
-  ok: { status: 200 | 201; schema: z.ZodType; description: string };
+  ok: { status: 200 | 201; schema: z.ZodType; description: string; contentType?: string };
   /** Error statuses beyond 401 and 503, which every signed-in endpoint has. */
   errors: number[];
 }
@@ -83,7 +83,7 @@ export function endpoint(
     responses: {
       [spec.ok.status]: {
         description: spec.ok.description,
-        content: { 'application/json': { schema: spec.ok.schema } },
+        content: { [spec.ok.contentType ?? 'application/json']: { schema: spec.ok.schema } },
       },
       ...Object.fromEntries(
         [...new Set(statuses)].sort().map((status) => [

@@ -155,6 +155,7 @@ export const scheduleSchema = z
         floor: z.string(),
         status: spaceStatus,
         holdUntil: time.nullable(),
+        reservedAt: time.nullable(),
         occupiedSince: time.nullable(),
         reservationId: z.string().nullable().optional(),
         memberId: z.string().nullable().optional(),

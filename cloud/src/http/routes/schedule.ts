@@ -51,6 +51,7 @@ export function scheduleRoutes(ctx: DomainContext) {
           floor: r.floor,
           status: r.status,
           holdUntil: r.hold_until,
+          reservedAt: r.reserved_at,
           occupiedSince: r.occupied_since,
           ...(mine
             ? {
