@@ -33,6 +33,7 @@ import { GateCommander } from './gateway/gate-commander.js';
 import { GateDirectory } from './gateway/gate-directory.js';
 import { GateStatus } from './gateway/gate-status.js';
 import { createHttpApp } from './http/app.js';
+import { HomeAssistantDiscovery } from './integrations/home-assistant.js';
 import { LeaderWork } from './leader-work.js';
 import { CloudMetrics } from './metrics/cloud-metrics.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from './mqtt/broker.js';
@@ -266,6 +267,19 @@ export async function startCloud(
       timeoutMs: config.commandTimeout,
     });
     await commander.start();
+    const homeAssistant = config.haDiscovery
+      ? new HomeAssistantDiscovery({
+          db: database.db,
+          bus,
+          mqtt,
+          gates,
+          commander,
+          log: log.child('home-assistant'),
+          account: config.haAccount,
+          shareGroup,
+        })
+      : null;
+    await homeAssistant?.listen();
 
     // The read model and the wire follow the log in turn with requests, yielding to entry decisions.
     const projector = new ScheduleProjector({
@@ -290,6 +304,15 @@ export async function startCloud(
         { name: 'projector', start: () => projector.start(), stop: () => projector.stop() },
         { name: 'publisher', start: () => publisher.start(), stop: () => publisher.stop() },
         { name: 'hold expiry', start: () => expiry.start(), stop: () => expiry.stop() },
+        ...(homeAssistant
+          ? [
+              {
+                name: 'Home Assistant discovery',
+                start: () => homeAssistant.start(),
+                stop: () => homeAssistant.stop(),
+              },
+            ]
+          : []),
       ],
       log.child('leader'),
     );

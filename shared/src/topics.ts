@@ -12,11 +12,25 @@
  * parking/events/{type}               cloud -> subscribers (domain events)
  * parking/operators/{name}/command    operator -> cloud (audited, then relayed to the gate)
  * parking/operators/{name}/command/response  cloud -> operator
+ * parking/operators/{name}/ha/{g}/{entity}    Home Assistant (as the account name) -> cloud
+ * homeassistant/{component}/{g}/{object}/config  cloud (retained): MQTT discovery, opt-in
  */
 
 export const TOPIC_ROOT = 'parking';
 export const GATES_PREFIX = `${TOPIC_ROOT}/gates/`;
 export const OPERATORS_PREFIX = `${TOPIC_ROOT}/operators/`;
+
+/** Home Assistant's discovery prefix (its default): the cloud publishes there, accounts read it. */
+export const HA_DISCOVERY_PREFIX = 'homeassistant';
+
+/** A Home Assistant command topic: which account sent what to which gate's entity, or null. */
+export function parseHomeAssistantTopic(
+  topic: string,
+): { name: string; gateId: string; entity: string } | null {
+  const match =
+    /^parking\/operators\/([a-z][a-z0-9.]{1,31})\/ha\/([A-Za-z0-9_-]{1,64})\/([a-z_]{1,32})$/.exec(topic);
+  return match ? { name: match[1]!, gateId: match[2]!, entity: match[3]! } : null;
+}
 
 /** The account name an operator command topic names (`parking/operators/{name}/command`), or null. */
 export function parseOperatorCommandTopic(topic: string): string | null {
@@ -80,6 +94,10 @@ export const topics = {
   operatorCommand: (name: string) => `${OPERATORS_PREFIX}${name}/command`,
   operatorCommandResponse: (name: string) => `${OPERATORS_PREFIX}${name}/command/response`,
   allOperatorCommands: `${TOPIC_ROOT}/operators/+/command`,
+  /** Where Home Assistant, signed in as the account `name`, presses a gate's button or sets its barrier. */
+  homeAssistantCommand: (name: string, gateId: string, entity: string) =>
+    `${OPERATORS_PREFIX}${name}/ha/${gateId}/${entity}`,
+  allHomeAssistantCommands: `${TOPIC_ROOT}/operators/+/ha/+/+`,
   /** Subscriptions of the cloud: every gate's requests, events and reports. */
   allAuthRequests: `${GATES_PREFIX}+/${GateChannel.authRequest}`,
   allEvents: `${GATES_PREFIX}+/${GateChannel.events}`,

@@ -3,6 +3,7 @@
  * every setting are declared here and nowhere else (docs/configuration.md is generated from the same
  * table by hand; keep them in step).
  */
+import { operatorNameSchema } from '@parkinglot/shared';
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 
@@ -31,6 +32,13 @@ const duration = (fallback: string, min: string, max: string) =>
       }
       return ms;
     });
+
+/** On or off: true/false (a file may say it as JSON), also 1/0, yes/no, on/off from the environment. */
+const flag = (fallback: boolean) =>
+  z
+    .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])])
+    .default(fallback)
+    .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes' || v === 'on');
 
 export const configSchema = z
   .object({
@@ -73,6 +81,10 @@ export const configSchema = z
     expirySweepInterval: duration('10s', '100ms', '1h'),
     /** How long an operator command waits for the gate to carry it out (a slow barrier needs more). */
     commandTimeout: duration('5s', '100ms', '2m'),
+    /** Home Assistant MQTT discovery of every gate (off unless asked for). */
+    haDiscovery: flag(false),
+    /** The operator account Home Assistant signs in as; its commands come on that account's topics. */
+    haAccount: operatorNameSchema.default('homeassistant'),
     logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   })
   .superRefine((config, ctx) => {
@@ -121,5 +133,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   admissionWindow: 'PARKING_ADMISSION_WINDOW',
   expirySweepInterval: 'PARKING_EXPIRY_SWEEP_INTERVAL',
   commandTimeout: 'PARKING_COMMAND_TIMEOUT',
+  haDiscovery: 'PARKING_HA_DISCOVERY',
+  haAccount: 'PARKING_HA_ACCOUNT',
   logLevel: 'PARKING_LOG_LEVEL',
 };

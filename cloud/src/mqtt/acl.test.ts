@@ -105,6 +105,15 @@ describe('operator', () => {
     expect(canPublish(operator, topics.domainEvent('x'))).toBe(false);
   });
 
+  it("presses Home Assistant's entities only on its own account's topics, and reads the discovery", () => {
+    expect(canPublish(operator, topics.homeAssistantCommand('ana', 'A', 'open'))).toBe(true);
+    expect(canPublish(operator, topics.homeAssistantCommand('vic', 'A', 'open'))).toBe(false);
+    expect(canPublish(viewer, topics.homeAssistantCommand('vic', 'A', 'open'))).toBe(false);
+    expect(canPublish(operator, 'parking/operators/ana/ha/A')).toBe(false);
+    expect(canSubscribe(viewer, 'homeassistant/#')).toBe(true);
+    expect(canPublish(operator, 'homeassistant/cover/A/barrier/config')).toBe(false);
+  });
+
   it('as a viewer, reads and publishes nothing', () => {
     expect(canSubscribe(viewer, 'parking/#')).toBe(true);
     expect(canPublish(viewer, topics.operatorCommand('vic'))).toBe(false);

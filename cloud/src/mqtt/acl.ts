@@ -10,8 +10,10 @@ import {
   GATE_SUBSCRIBES,
   GateChannel,
   type GateChannel as GateChannelName,
+  HA_DISCOVERY_PREFIX,
   type OperatorRole,
   parseGateTopic,
+  parseHomeAssistantTopic,
   TOPIC_ROOT,
   topics,
 } from '@parkinglot/shared';
@@ -52,7 +54,11 @@ export function canPublish(principal: Principal | null | undefined, topic: strin
       // Commands only, and only on the account's own topic: the cloud reads who sent it from the
       // topic, audits it and relays it to the gate. A gate's command topic is the cloud's alone, so
       // an operator cannot skip the audit or sign a command with another's name. Viewers only read.
-      return principal.level !== 'viewer' && topic === topics.operatorCommand(principal.name);
+      if (principal.level === 'viewer') return false;
+      return (
+        topic === topics.operatorCommand(principal.name) ||
+        parseHomeAssistantTopic(topic)?.name === principal.name
+      );
   }
 }
 
@@ -69,7 +75,8 @@ export function canSubscribe(principal: Principal | null | undefined, filter: st
     case 'operator':
       // Anything under parking/ (parking/#, parking/gates/+/state, …). A filter starting with a
       // wildcard is refused even though '#' alone would also match parking/… — it matches more.
-      return filter.startsWith(PARKING_PREFIX);
+      // And Home Assistant's discovery topics, which the cloud publishes when asked to.
+      return filter.startsWith(PARKING_PREFIX) || filter.startsWith(`${HA_DISCOVERY_PREFIX}/`);
   }
 }
 

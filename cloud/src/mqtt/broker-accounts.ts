@@ -14,6 +14,8 @@ import {
   GATE_PUBLISHES,
   GATE_SUBSCRIBES,
   gateTopic,
+  HA_DISCOVERY_PREFIX,
+  OPERATORS_PREFIX,
   type OperatorRole,
   TOPIC_ROOT,
   topics,
@@ -48,12 +50,23 @@ const allow = (acltype: string, topic: string) => ({ acltype, topic, allow: true
 const alreadyThere = (error: string) =>
   /already exists|already has role|ACL with this topic already exists/i.test(error);
 
-/** Every account reads parking/#; an operator or admin also publishes on its own command topic. */
+/**
+ * Every account reads parking/# and Home Assistant's discovery topics; an operator or admin also
+ * publishes on its own command topic and its own Home Assistant command topics.
+ */
 function accountAcls(name: string, role: OperatorRole) {
+  const ha = `${HA_DISCOVERY_PREFIX}/#`;
   return [
     allow('publishClientReceive', `${TOPIC_ROOT}/#`),
     allow('subscribePattern', `${TOPIC_ROOT}/#`),
-    ...(role === 'viewer' ? [] : [allow('publishClientSend', topics.operatorCommand(name))]),
+    allow('publishClientReceive', ha),
+    allow('subscribePattern', ha),
+    ...(role === 'viewer'
+      ? []
+      : [
+          allow('publishClientSend', topics.operatorCommand(name)),
+          allow('publishClientSend', `${OPERATORS_PREFIX}${name}/ha/#`),
+        ]),
   ];
 }
 
@@ -83,6 +96,7 @@ export class DynsecAccounts implements BrokerAccounts {
     const root = `${TOPIC_ROOT}/#`;
     const cloudAcls = [
       allow('publishClientSend', root),
+      allow('publishClientSend', `${HA_DISCOVERY_PREFIX}/#`),
       allow('publishClientReceive', root),
       allow('subscribePattern', root),
       ...(options.shareGroup ? [allow('subscribePattern', `$share/${options.shareGroup}/${root}`)] : []),
