@@ -1,6 +1,6 @@
 /**
- * The cloud's side of the broker at start: the embedded broker's TLS files, and an external
- * broker's accounts (Mosquitto's dynamic security).
+ * The cloud's side of the broker at start: the embedded broker on its port with its TLS files, or
+ * an external broker's accounts (Mosquitto's dynamic security).
  */
 
 import { readFileSync } from 'node:fs';
@@ -8,11 +8,44 @@ import type { Logger } from '@parkinglot/platform/log';
 import type { MqttConnection } from '@parkinglot/platform/mqtt';
 import type { Clock } from '@parkinglot/platform/time';
 import type { ResolvedConfig } from './config/load.js';
+import { DEFAULT_MQTT_PORT } from './config/schema.js';
 import { FIRST_ADMIN_NAME } from './domain/operators.js';
-import type { BrokerTls } from './mqtt/broker.js';
+import {
+  type BrokerTls,
+  type EmbeddedBroker,
+  type EmbeddedBrokerOptions,
+  startEmbeddedBroker,
+} from './mqtt/broker.js';
 import { type BrokerAccounts, DynsecAccounts } from './mqtt/broker-accounts.js';
 import { DynsecClient } from './mqtt/dynsec.js';
 import { StartupError } from './startup-error.js';
+import { listenOnPort } from './util/ports.js';
+
+/** A warning for a default port that was taken, naming the setting that pins one. */
+export const stepAside = (log: Logger, setting: string) => (taken: number, next: number) =>
+  log.warn(`port ${taken} is taken; trying ${next} (set ${setting} to choose one)`);
+
+/** The embedded broker on its port (the default, or the next free one), with its TLS listener if configured. */
+export async function startBroker(
+  config: ResolvedConfig,
+  deps: { log: Logger; authenticate: EmbeddedBrokerOptions['authenticate'] },
+): Promise<EmbeddedBroker> {
+  const tls = brokerTls(config);
+  return listenOnPort(
+    { configured: config.mqttPort, fallback: DEFAULT_MQTT_PORT },
+    (port) =>
+      startEmbeddedBroker({
+        host: config.mqttHost,
+        port,
+        log: deps.log.child('broker'),
+        authenticate: deps.authenticate,
+        ...(tls ? { tls } : {}),
+      }),
+    stepAside(deps.log, 'PARKING_MQTT_PORT'),
+  ).catch((error: Error) => {
+    throw new StartupError(`PARKING_MQTT_PORT: ${error.message}`);
+  });
+}
 
 /** The embedded broker's TLS listener, its PEM files read now: a missing one stops the start, named. */
 export function brokerTls(config: ResolvedConfig): BrokerTls | null {

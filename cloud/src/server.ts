@@ -12,9 +12,9 @@ import type { Logger } from '@parkinglot/platform/log';
 import { MqttConnection } from '@parkinglot/platform/mqtt';
 import { type Clock, systemClock } from '@parkinglot/platform/time';
 import { type Kysely, sql } from 'kysely';
-import { brokerTls, provisionExternalBroker, withoutCredentials } from './broker-setup.js';
+import { provisionExternalBroker, startBroker, stepAside, withoutCredentials } from './broker-setup.js';
 import type { ResolvedConfig } from './config/load.js';
-import { DEFAULT_HTTP_PORT, DEFAULT_MQTT_PORT } from './config/schema.js';
+import { DEFAULT_HTTP_PORT } from './config/schema.js';
 import { WalCheckpointer } from './db/checkpointer.js';
 import { DatabaseUnreachable, openDatabase } from './db/database.js';
 import { type Lease, SoleLease } from './db/lease.js';
@@ -24,7 +24,6 @@ import { AdmissionView } from './domain/admission-view.js';
 import { EventBus } from './domain/bus.js';
 import type { DomainContext } from './domain/context.js';
 import { EventFeed } from './domain/event-feed.js';
-import { getCheckpoint, lastSeq } from './domain/event-log.js';
 import { HoldExpiry } from './domain/hold-expiry.js';
 import { ensureFirstAdmin, verifyAccountLogin } from './domain/operators.js';
 import { AuthResponder } from './gateway/auth-responder.js';
@@ -36,10 +35,11 @@ import { createHttpApp } from './http/app.js';
 import { HomeAssistantDiscovery } from './integrations/home-assistant.js';
 import { LeaderWork } from './leader-work.js';
 import { CloudMetrics } from './metrics/cloud-metrics.js';
-import { type EmbeddedBroker, startEmbeddedBroker } from './mqtt/broker.js';
+import { metricSources } from './metrics/sources.js';
+import type { EmbeddedBroker } from './mqtt/broker.js';
 import { EmbeddedAccounts } from './mqtt/broker-accounts.js';
-import { EventPublisher, PUBLISHER_CHECKPOINT } from './projection/publisher.js';
-import { SCHEDULE_CHECKPOINT, ScheduleProjector } from './projection/schedule-projector.js';
+import { EventPublisher } from './projection/publisher.js';
+import { ScheduleProjector } from './projection/schedule-projector.js';
 import { StartupError } from './startup-error.js';
 import { listenOnPort } from './util/ports.js';
 import { newSecret, sameSecret } from './util/secrets.js';
@@ -127,9 +127,6 @@ function listen(
 /** How often the feed reads the log of a shared database without a NOTIFY (a lost one costs at most this). */
 export const FEED_POLL_MS = 1_000;
 
-const stepAside = (log: Logger, setting: string) => (taken: number, next: number) =>
-  log.warn(`port ${taken} is taken; trying ${next} (set ${setting} to choose one)`);
-
 export async function startCloud(
   config: ResolvedConfig,
   options: { log: Logger; clock?: Clock },
@@ -200,28 +197,17 @@ export async function startCloud(
     let broker: EmbeddedBroker | null = null;
     let mqttUrl = config.mqttUrl;
     if (!mqttUrl) {
-      const authenticate = async (username: string, password: Buffer | undefined) => {
-        const secret = password?.toString('utf8') ?? '';
-        if (username === service.username)
-          return sameSecret(secret, service.password) ? { role: 'service' as const } : null;
-        if (await gates.verifyLogin(username, secret)) return { role: 'gate' as const, gateId: username };
-        const account = await verifyAccountLogin(database.db, username, secret, token);
-        return account ? { role: 'operator' as const, name: account.name, level: account.role } : null;
-      };
-      const tls = brokerTls(config);
-      broker = await listenOnPort(
-        { configured: config.mqttPort, fallback: DEFAULT_MQTT_PORT },
-        (port) =>
-          startEmbeddedBroker({
-            host: config.mqttHost,
-            port,
-            log: log.child('broker'),
-            authenticate,
-            ...(tls ? { tls } : {}),
-          }),
-        stepAside(log, 'PARKING_MQTT_PORT'),
-      ).catch((error: Error) => {
-        throw new StartupError(`PARKING_MQTT_PORT: ${error.message}`);
+      broker = await startBroker(config, {
+        log,
+        // Who may log in: the cloud itself, a gate, or an operator account.
+        authenticate: async (username, password) => {
+          const secret = password?.toString('utf8') ?? '';
+          if (username === service.username)
+            return sameSecret(secret, service.password) ? { role: 'service' as const } : null;
+          if (await gates.verifyLogin(username, secret)) return { role: 'gate' as const, gateId: username };
+          const account = await verifyAccountLogin(database.db, username, secret, token);
+          return account ? { role: 'operator' as const, name: account.name, level: account.role } : null;
+        },
       });
       const b = broker;
       closers.push(() => b.close());
@@ -339,27 +325,7 @@ export async function startCloud(
       checkpointer = wal;
     }
 
-    metrics.observe({
-      gates: () =>
-        gates.all().map((gate) => {
-          const status = gateStatus.get(gate.id);
-          return {
-            gateId: gate.id,
-            facilityId: gate.facility_id,
-            online: status.availability === 'online',
-            outboxDepth: status.state?.outboxDepth ?? null,
-          };
-        }),
-      brokerRefusals: () => (broker ? { ...broker.stats } : null),
-      lag: async () => {
-        const [head, projected, published] = await Promise.all([
-          lastSeq(database.db),
-          getCheckpoint(database.db, SCHEDULE_CHECKPOINT),
-          getCheckpoint(database.db, PUBLISHER_CHECKPOINT),
-        ]);
-        return { projector: Math.max(0, head - projected), publisher: Math.max(0, head - published) };
-      },
-    });
+    metrics.observe(metricSources({ db: database.db, gates, gateStatus, broker }));
     const app = createHttpApp(ctx, {
       firstAdmin,
       metrics,

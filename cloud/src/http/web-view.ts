@@ -1,5 +1,5 @@
 /**
- * The live web view at `/`: plain HTML, CSS and one module script from `cloud/web/`, no build step.
+ * The live web view at `/`: plain HTML, CSS and three small modules from `cloud/web/`, no build step.
  * The page signs in with an operator token, reads the API, and follows `GET /api/stream`.
  */
 import { readFileSync } from 'node:fs';
@@ -12,6 +12,8 @@ const WEB_DIR = new URL('../../web/', import.meta.url);
 const FILES: Record<string, { file: string; type: string }> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/ui/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
+  '/ui/picture.js': { file: 'picture.js', type: 'text/javascript; charset=utf-8' },
+  '/ui/render.js': { file: 'render.js', type: 'text/javascript; charset=utf-8' },
   '/ui/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
 };
 
