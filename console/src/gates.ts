@@ -2,7 +2,7 @@
  * The gates as they are now: names and facilities from the API, and what each gate last said of
  * itself from its retained `availability` and `state` on the broker.
  */
-import { topics } from '@parkinglot/shared';
+import { gateStateSchema, topics } from '@parkinglot/shared';
 import type { MqttClient } from 'mqtt';
 import type { GateInfo } from './api.js';
 
@@ -41,9 +41,11 @@ export async function readRetained(client: MqttClient, quietMs = 300, maxMs = 3_
       if (channel === 'availability') availability.set(gateId, payload.toString('utf8'));
       if (channel === 'state') {
         try {
-          states.set(gateId, JSON.parse(payload.toString('utf8')));
+          // A gate's own topic is the gate's to lie on: only a state that parses is shown.
+          const state = gateStateSchema.safeParse(JSON.parse(payload.toString('utf8')));
+          if (state.success) states.set(gateId, state.data as GateRow['state']);
         } catch {
-          // an unreadable state is no state
+          // not JSON: no state
         }
       }
       clearTimeout(quiet);

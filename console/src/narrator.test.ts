@@ -95,7 +95,10 @@ describe('the watch narrator', () => {
 
   it('never throws on what it cannot read, and bounds what it prints', () => {
     const n = new Narrator();
-    expect(n.describe('parking/gates/g1/state', b('{not json'))).toEqual([]);
+    expect(n.describe('parking/gates/g1/state', b('{not json'))[0]?.kind).toBe('unreadable');
+    expect(
+      n.describe('parking/gates/g1/state', b({ barrier: 'closed', loops: {}, alarms: 5 }))[0]?.kind,
+    ).toBe('unreadable');
     expect(n.describe('parking/gates/g1/availability', b('maybe'))).toEqual([]);
     expect(n.describe('parking/events/X', b('[]'))[0]?.kind).toBe('unreadable');
     expect(n.describe('other/topic', b({}))).toEqual([]);

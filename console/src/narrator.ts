@@ -6,7 +6,7 @@
  *
  * Pure: it holds only each gate's last state, so it is tested on payloads alone.
  */
-import { parseGateTopic, TOPIC_ROOT } from '@parkinglot/shared';
+import { gateStateSchema, parseGateTopic, TOPIC_ROOT } from '@parkinglot/shared';
 
 export type LineKind =
   | 'event'
@@ -113,8 +113,13 @@ export class Narrator {
           line('availability', said, `${gateId} is ${said}`, said === 'online' ? 'good' : 'warn', said),
         ];
       }
-      case 'state':
-        return body ? this.stateChanges(gateId, body as GateState, line) : [];
+      case 'state': {
+        // A gate's own topic is the gate's to lie on: what does not parse is said, never used.
+        const state = gateStateSchema.safeParse(body);
+        if (!state.success)
+          return [line('unreadable', 'state', `${gateId} sent an unreadable state`, 'warn', null)];
+        return this.stateChanges(gateId, state.data as GateState, line);
+      }
       case 'auth/request': {
         const credential = body?.credential as { kind?: string; value?: string } | undefined;
         if (!credential) return [];

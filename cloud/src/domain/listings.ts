@@ -143,14 +143,20 @@ export async function listGateEvents(
   if (filter.gateId) q = q.where('gate_id', '=', filter.gateId);
   if (filter.facilityId) q = q.where('facility_id', '=', filter.facilityId);
   if (filter.type) q = q.where('type', '=', filter.type);
+  // An event is known by its gate and its id (migration 003): both are in the key.
   if (page.after) {
-    const [at, id] = page.after as [string, string];
+    const [at, gate, id] = page.after as [string, string, string];
     q = q.where((eb) =>
-      eb.or([eb('received_at', '<', at), eb.and([eb('received_at', '=', at), eb('event_id', '<', id)])]),
+      eb.or([
+        eb('received_at', '<', at),
+        eb.and([eb('received_at', '=', at), eb('gate_id', '<', gate)]),
+        eb.and([eb('received_at', '=', at), eb('gate_id', '=', gate), eb('event_id', '<', id)]),
+      ]),
     );
   }
   const rows = await q
     .orderBy('received_at', 'desc')
+    .orderBy('gate_id', 'desc')
     .orderBy('event_id', 'desc')
     .limit(page.limit + 1)
     .execute();
@@ -171,7 +177,7 @@ export async function listGateEvents(
       anomaly: r.anomaly,
       detail: detailOf(r.payload),
     })),
-    key: (e: { receivedAt: string; eventId: string }) => [e.receivedAt, e.eventId],
+    key: (e: { receivedAt: string; gateId: string; eventId: string }) => [e.receivedAt, e.gateId, e.eventId],
   };
 }
 

@@ -14,6 +14,7 @@ import { type DomainEventType, newId, type OperatorRole } from '@parkinglot/shar
 import type { Kysely } from 'kysely';
 import { isUniqueViolation } from '../db/errors.js';
 import type { Database, OperatorAccountRow } from '../db/schema.js';
+import { BrokerLoginTaken } from '../mqtt/broker-accounts.js';
 import { hashSecret, newSecret, sameSecret, secretMatches } from '../util/secrets.js';
 import { iso } from '../util/time.js';
 import type { DomainContext } from './context.js';
@@ -171,10 +172,18 @@ export async function createAccount(ctx: DomainContext, input: { name: string; r
   if (await findAccountByName(ctx.db, input.name)) {
     throw conflict('name_taken', `there is already an account named ${input.name}`);
   }
-  // As with gates: the broker's login first, so that a committed account can always sign in.
-  await ctx.brokerAccounts
-    ?.addOperator(input.name, token, input.role)
-    .catch(brokerFailure(ctx, input.name, 'the account’s login'));
+  // As with gates: the broker's login first, so that a committed account can always sign in. A
+  // login of that name already on the broker is not ours to take over (its rights are not this
+  // account's), so it is a conflict, and nothing of it is removed.
+  await ctx.brokerAccounts?.addOperator(input.name, token, input.role).catch((error: Error) => {
+    if (error instanceof BrokerLoginTaken) {
+      throw conflict(
+        'name_taken',
+        `the MQTT broker already has a login named ${input.name} that is not this cloud's: pick another name, or remove that login`,
+      );
+    }
+    return brokerFailure(ctx, input.name, 'the account’s login')(error);
+  });
   try {
     const row = await commit(ctx, async (trx, now) => {
       const created = {
@@ -211,9 +220,26 @@ function refuseConfigured(row: OperatorAccountRow, what: string): void {
   }
 }
 
+/**
+ * What may change of an account, checked before the broker is touched (and again in the commit).
+ * The broker goes first in a rotation and a disabling, as in a creation: if the database then
+ * fails, the old MQTT password no longer works, or the login is already disabled: it fails closed,
+ * and the call can be repeated.
+ */
+async function changeable(ctx: DomainContext, id: string, what: string): Promise<OperatorAccountRow> {
+  const found = await requireAccount(ctx.db, id);
+  refuseConfigured(found, what);
+  return found;
+}
+
 /** A new token for the account (and its MQTT password), shown once; its sessions end at once. */
 export async function rotateAccountToken(ctx: DomainContext, id: string) {
   const token = newSecret();
+  const before = await changeable(ctx, id, 'rotated');
+  if (before.disabled_at !== null) throw conflict('account_disabled', `${before.name} is disabled`);
+  await ctx.brokerAccounts
+    ?.setOperatorPassword(before.name, token)
+    .catch(brokerFailure(ctx, before.name, 'the new password'));
   const row = await commit(ctx, async (trx, now) => {
     const found = await requireAccount(trx, id);
     refuseConfigured(found, 'rotated');
@@ -228,14 +254,15 @@ export async function rotateAccountToken(ctx: DomainContext, id: string) {
       events: [operatorEvent('OperatorTokenRotated', found)],
     };
   });
-  await ctx.brokerAccounts
-    ?.setOperatorPassword(row.name, token)
-    .catch(brokerFailure(ctx, row.name, 'the new password'));
   return { ...viewAccount(row), token, mqtt: { username: row.name, password: token } };
 }
 
 /** Disables the account for good: its token stops working and its MQTT sessions end at once. */
 export async function disableAccount(ctx: DomainContext, id: string): Promise<AccountView> {
+  const before = await changeable(ctx, id, 'disabled');
+  await ctx.brokerAccounts
+    ?.disableOperator(before.name)
+    .catch(brokerFailure(ctx, before.name, 'the disabling'));
   const row = await commit(ctx, async (trx, now) => {
     const found = await requireAccount(trx, id);
     refuseConfigured(found, 'disabled');
@@ -250,7 +277,6 @@ export async function disableAccount(ctx: DomainContext, id: string): Promise<Ac
       events: [operatorEvent('OperatorAccountDisabled', found)],
     };
   });
-  await ctx.brokerAccounts?.disableOperator(row.name).catch(brokerFailure(ctx, row.name, 'the disabling'));
   return viewAccount(row);
 }
 

@@ -3,7 +3,11 @@ import type { CloudMetrics } from '../metrics/cloud-metrics.js';
 import type { GateDirectory } from './gate-directory.js';
 
 /** What the gateway features need of an MQTT connection; MqttConnection provides it. */
-export type MessageHandler = (topic: string, payload: Buffer) => void | Promise<void>;
+export type MessageHandler = (
+  topic: string,
+  payload: Buffer,
+  info: { retain: boolean },
+) => void | Promise<void>;
 
 export interface MqttPort {
   readonly isConnected: boolean;

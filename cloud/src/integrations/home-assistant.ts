@@ -126,7 +126,12 @@ export class HomeAssistantDiscovery {
   async listen(): Promise<void> {
     await this.deps.mqtt.subscribe(
       sharedFilter(this.deps.shareGroup, topics.allHomeAssistantCommands),
-      (topic, payload) => this.onCommand(topic, payload),
+      (topic, payload, { retain }) => {
+        // A press kept by the broker (Mosquitto cannot forbid retaining there) is an old press:
+        // acted on at every subscription, it would open the gate again and again.
+        if (retain) return this.deps.log.warn(`ignored a retained Home Assistant command on ${topic}`);
+        return this.onCommand(topic, payload);
+      },
     );
   }
 
@@ -172,7 +177,9 @@ export class HomeAssistantDiscovery {
     const target = parseHomeAssistantTopic(topic);
     if (!target) return;
     const said = payload.toString('utf8').trim();
-    const action = COMMANDS[target.entity]?.[said];
+    // Own keys only: `constructor` or `toString` in a topic is no command.
+    const entity = Object.hasOwn(COMMANDS, target.entity) ? COMMANDS[target.entity]! : null;
+    const action = entity && Object.hasOwn(entity, said) ? entity[said] : undefined;
     if (!action) {
       this.deps.log.warn(
         `Home Assistant (${target.name}) sent ${JSON.stringify(said.slice(0, 40))} to ${target.gateId}/${target.entity}: not a command here`,

@@ -29,13 +29,30 @@ export interface BrokerAccounts {
   /** Disables the login (a connected gate is cut off at once) and removes it. */
   removeGate(gateId: string): Promise<void>;
   setGatePassword(gateId: string, password: string): Promise<void>;
-  /** An operator account's login (username = name, password = token) with its role's rights. */
-  addOperator(name: string, password: string, role: OperatorRole): Promise<void>;
+  /**
+   * An operator account's login (username = name, password = token) with its role's rights. A login
+   * of that name already there is a BrokerLoginTaken, unless `adopt` (the first admin's, which is
+   * this cloud's by definition).
+   */
+  addOperator(
+    name: string,
+    password: string,
+    role: OperatorRole,
+    options?: { adopt?: boolean },
+  ): Promise<void>;
   removeOperator(name: string): Promise<void>;
   /** A new password; the account's sessions end. */
   setOperatorPassword(name: string, password: string): Promise<void>;
   /** The login stops working and its sessions end. */
   disableOperator(name: string): Promise<void>;
+}
+
+/** The broker already has a login by that name, made by someone else: not to be taken over. */
+export class BrokerLoginTaken extends Error {
+  constructor(name: string) {
+    super(`the broker already has a login named ${name}`);
+    this.name = 'BrokerLoginTaken';
+  }
 }
 
 export const CLOUD_ROLE = 'parkinglot-cloud';
@@ -112,7 +129,7 @@ export class DynsecAccounts implements BrokerAccounts {
       /not found/i.test(e),
     );
     // The token may have changed since the login was made: addOperator sets it again.
-    await this.addOperator(admin.name, admin.password, 'admin');
+    await this.addOperator(admin.name, admin.password, 'admin', { adopt: true });
     if (await this.hasRole(options.cloudUsername, CLOUD_ROLE)) return;
     this.dynsec.sendOnly({ command: 'addClientRole', username: options.cloudUsername, rolename: CLOUD_ROLE });
     await options.reconnected();
@@ -129,21 +146,32 @@ export class DynsecAccounts implements BrokerAccounts {
   }
 
   /**
-   * Made to be repeated: what is there already is kept, and the password is set and the login
-   * enabled in any case (a login left behind by an attempt whose commit failed is taken over).
-   * Account names are never reused, so a role already there has this account's ACLs.
+   * The role (its name is this cloud's: `parkinglot-account-…`) is made or kept; account names are
+   * never reused, so one already there has this account's ACLs. The login must be new, unless
+   * adopted: then it is kept, given the role if it lacks it, and its password set and it enabled.
    */
-  async addOperator(name: string, password: string, role: OperatorRole): Promise<void> {
+  async addOperator(
+    name: string,
+    password: string,
+    role: OperatorRole,
+    options: { adopt?: boolean } = {},
+  ): Promise<void> {
     const rolename = accountRole(name);
     await this.dynsec.run(
       [
         { command: 'createRole', rolename },
         ...accountAcls(name, role).map((acl) => ({ command: 'addRoleACL', rolename, ...acl })),
-        // No client id is bound: an account may have several consoles open (Mosquitto binds one id).
-        { command: 'createClient', username: name, password, roles: [{ rolename }] },
       ],
       alreadyThere,
     );
+    // No client id is bound: an account may have several consoles open (Mosquitto binds one id).
+    const create = { command: 'createClient', username: name, password, roles: [{ rolename }] };
+    if (!options.adopt) {
+      const [response] = await this.dynsec.run([create], alreadyThere);
+      if (response?.error !== undefined) throw new BrokerLoginTaken(name);
+      return;
+    }
+    await this.dynsec.run([create], alreadyThere);
     if (!(await this.hasRole(name, rolename))) {
       await this.dynsec.run([{ command: 'addClientRole', username: name, rolename }]);
     }

@@ -2,6 +2,7 @@
  * Gates' logins and ACLs on Mosquitto's dynamic-security plugin, as the cloud keeps them
  * (mqtt/broker-accounts.ts), on a private Mosquitto whatever PARKING_TEST_VARIANT says.
  */
+import { execFileSync } from 'node:child_process';
 import { topics } from '@parkinglot/shared';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -104,5 +105,39 @@ describe('gate logins on Mosquitto (dynamic security)', () => {
         clientId: extra.id,
       }),
     ).rejects.toThrow(/Not authorized|Bad username/i);
+  });
+
+  it('does not take over a login of the same name that someone else made on the broker', async () => {
+    const broker = t.broker!;
+    execFileSync('mosquitto_ctrl', [
+      ...[
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(broker.port),
+        '-u',
+        broker.admin.username,
+        '-P',
+        broker.admin.password,
+      ],
+      ...['dynsec', 'createClient', 'preexisting', '-p', 'its-own-password'],
+    ]);
+    const refused = await t.api.expect(409, 'POST', '/api/operators', {
+      name: 'preexisting',
+      role: 'viewer',
+    });
+    expect(refused).toMatchObject({
+      error: 'name_taken',
+      message: expect.stringContaining('MQTT broker already has a login'),
+    });
+    // Left as it was: its own password still works, and no account was made.
+    const theirs = await connect(t.cloud.mqttUrl, {
+      username: 'preexisting',
+      password: 'its-own-password',
+      clientId: 'preexisting',
+    });
+    await theirs.endAsync();
+    const { items } = await t.api.expect(200, 'GET', '/api/operators');
+    expect(items.map((a: { name: string }) => a.name)).not.toContain('preexisting');
   });
 });

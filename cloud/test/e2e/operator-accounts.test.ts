@@ -283,9 +283,19 @@ describe('operator accounts', () => {
     const session = await login(viewer, viewer.token, 'vera-watch');
     await session.subscribeAsync('parking/#', { qos: 1 });
     const cut = new Promise<void>((resolve) => session.once('close', () => resolve()));
+    // Her live view's stream too, on whichever instance serves it.
+    const stream = await fetch(`${(t.peers[0] ?? t.cloud).httpUrl}/api/stream`, {
+      headers: { authorization: `Bearer ${viewer.token}` },
+    });
+    expect(stream.status).toBe(200);
+    const reader = stream.body!.getReader();
+    const streamEnded = (async () => {
+      for (;;) if ((await reader.read()).done) return;
+    })();
     const disabled = await t.api.expect(200, 'POST', `/api/operators/${viewer.id}/disable`);
     expect(disabled).toMatchObject({ name: 'vera', disabled: true });
     await cut;
+    await streamEnded;
     await as(viewer).expect(401, 'GET', '/api/events');
     await expect(login(viewer, viewer.token, 'vera-again')).rejects.toThrow();
     await t.api.expect(409, 'POST', `/api/operators/${viewer.id}/token`);

@@ -205,7 +205,9 @@ export class MqttConnection extends EventEmitter<{ connected: []; disconnected: 
       else this.log.info(`MQTT disconnected from ${label}`);
       this.emit('disconnected');
     });
-    client.on('message', (topic, payload) => this.subscriptions.dispatch(topic, payload));
+    client.on('message', (topic, payload, packet) =>
+      this.subscriptions.dispatch(topic, payload, { retain: packet.retain === true }),
+    );
   }
 
   /** [MQTT-3.8.4-3] re-sending an existing filter just replaces it, so this is always safe. */

@@ -7,7 +7,13 @@ import type { Logger } from '../log/logger.js';
 import { matchingFilter, topicMatches } from './topic-filter.js';
 
 export type QoS = 0 | 1 | 2;
-export type MessageHandler = (topic: string, payload: Buffer) => void | Promise<void>;
+/** What a handler is told of a message beside its topic and payload. */
+export interface MessageInfo {
+  /** Delivered from the broker's store to a new subscription [MQTT-3.3.1-8], not published now. */
+  retain: boolean;
+}
+
+export type MessageHandler = (topic: string, payload: Buffer, info: MessageInfo) => void | Promise<void>;
 
 interface Entry {
   qos: QoS;
@@ -54,19 +60,25 @@ export class SubscriptionRegistry {
    * the message once (MQTT 3.1.1 section 3.3.5 allows once or once per filter) and each handler
    * gets it once.
    */
-  dispatch(topic: string, payload: Buffer): void {
+  dispatch(topic: string, payload: Buffer, info: MessageInfo = { retain: false }): void {
     for (const [filter, entry] of this.entries) {
       // A message for a shared subscription arrives on its own topic, which the share prefix hides.
       if (!topicMatches(matchingFilter(filter), topic)) continue;
-      for (const handler of entry.handlers) this.invoke(handler, filter, topic, payload);
+      for (const handler of entry.handlers) this.invoke(handler, filter, topic, payload, info);
     }
   }
 
-  private invoke(handler: MessageHandler, filter: string, topic: string, payload: Buffer): void {
+  private invoke(
+    handler: MessageHandler,
+    filter: string,
+    topic: string,
+    payload: Buffer,
+    info: MessageInfo,
+  ): void {
     const fail = (error: unknown) =>
       this.log.error(`handler for ${filter} failed on a message on ${topic}`, error);
     try {
-      const result = handler(topic, payload);
+      const result = handler(topic, payload, info);
       if (result instanceof Promise) result.catch(fail);
     } catch (error) {
       fail(error);

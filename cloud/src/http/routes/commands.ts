@@ -97,7 +97,7 @@ export function gateEventRoutes(ctx: DomainContext) {
     async (c) => {
       requireStaff(c.get('actor'), 'viewer');
       const q = readQuery(c, gateEventsQuery);
-      return c.json(page(await listGateEvents(ctx.db, q, pageOf(q, 2)), q.limit));
+      return c.json(page(await listGateEvents(ctx.db, q, pageOf(q, 3)), q.limit));
     },
   );
   return r;

@@ -46,6 +46,10 @@ describe('the stream', () => {
     expect(await first({ 'last-event-id': '0' })).toBe('event: reset\ndata: {"lastSeq":4}\nid: 4');
   });
 
+  it('tells a client ahead of the log (restored, or reset) to reload', async () => {
+    expect(await first({ 'last-event-id': '999' })).toBe('event: reset\ndata: {"lastSeq":4}\nid: 4');
+  });
+
   it('replays a gap it may', async () => {
     expect(await first({ 'last-event-id': '2' })).toMatch(/^event: domain\ndata: \{"seq":3,.*\nid: 3$/s);
   });

@@ -28,7 +28,12 @@ import { presentStatus } from './gate-status-view.js';
 export const MAX_STREAMS = 200;
 /** A reconnect further behind than this is told to reload instead of being sent every event. */
 export const MAX_REPLAY = 5_000;
-/** Events waiting for a slow client; past this it is sent a reset and dropped to the head. */
+/** Streams of one account at once (a page per screen is plenty); more get a 503. */
+export const MAX_STREAMS_PER_ACCOUNT = 20;
+/**
+ * Messages waiting for a client that does not read (a write waits for it); past this the queue is
+ * dropped, and the client is sent a reset once it reads again.
+ */
 const MAX_QUEUED = 10_000;
 const PING_MS = 15_000;
 const REPLAY_PAGE = 500;
@@ -53,6 +58,7 @@ export function streamRoutes(
   const maxReplay = deps.maxReplay ?? MAX_REPLAY;
   const r = new OpenAPIHono<Env>();
   let open = 0;
+  const perAccount = new Map<string, number>();
   endpoint(
     r,
     {
@@ -73,7 +79,7 @@ export function streamRoutes(
       errors: [400, 403],
     },
     async (c) => {
-      requireStaff(c.get('actor'), 'viewer');
+      const account = requireStaff(c.get('actor'), 'viewer');
       const header = c.req.header('last-event-id');
       const fromHeader = header !== undefined && /^\d{1,15}$/.test(header) ? Number(header) : undefined;
       const { after: fromQuery } = readQuery(c, streamQuery);
@@ -85,19 +91,43 @@ export function streamRoutes(
           503,
         );
       }
+      const mine = perAccount.get(account.id) ?? 0;
+      if (mine >= MAX_STREAMS_PER_ACCOUNT) {
+        throw new DomainError(
+          'unavailable',
+          `${account.name} has ${MAX_STREAMS_PER_ACCOUNT} streams open here already; close one`,
+          503,
+        );
+      }
       open += 1;
+      perAccount.set(account.id, mine + 1);
       return streamSSE(c, async (stream) => {
         const queue: Queued[] = [];
         let wake: (() => void) | null = null;
         let closed = false;
+        let overflowed = false;
         const push = (item: Queued) => {
+          if (queue.length >= MAX_QUEUED) {
+            queue.length = 0;
+            overflowed = true;
+          }
           queue.push(item);
           wake?.();
+        };
+        const end = () => {
+          closed = true;
+          wake?.();
+          void stream.close();
         };
         // Listening first, then reading the log: nothing committed in between is missed (the seq
         // check below drops what the log read already sent).
         const offEvents = ctx.bus.on('eventsAppended', ({ events }) => {
-          for (const event of events) push({ kind: 'domain', event });
+          for (const event of events) {
+            // The token this stream was opened with stops here and now, as it does everywhere else.
+            const revoked = event.type === 'OperatorAccountDisabled' || event.type === 'OperatorTokenRotated';
+            if (revoked && event.aggregateId === account.id) return end();
+            push({ kind: 'domain', event });
+          }
         });
         const offGates = deps.status.onChange((gateId, status) => push({ kind: 'gate', gateId, status }));
         stream.onAbort(() => {
@@ -107,7 +137,8 @@ export function streamRoutes(
         try {
           const head = await lastSeq(ctx.db);
           let sent = resumeFrom ?? head;
-          if (resumeFrom !== undefined && head - resumeFrom > maxReplay) {
+          // Too far behind to send event by event, or ahead of a log that was restored or reset.
+          if (resumeFrom !== undefined && (head - resumeFrom > maxReplay || resumeFrom > head)) {
             await stream.writeSSE({
               event: 'reset',
               data: JSON.stringify({ lastSeq: head }),
@@ -124,7 +155,8 @@ export function streamRoutes(
             }
           }
           while (!closed) {
-            if (queue.length > MAX_QUEUED) {
+            if (overflowed) {
+              overflowed = false;
               queue.length = 0;
               const now = await lastSeq(ctx.db);
               await stream.writeSSE({
@@ -163,6 +195,9 @@ export function streamRoutes(
           offEvents();
           offGates();
           open -= 1;
+          const left = (perAccount.get(account.id) ?? 1) - 1;
+          if (left > 0) perAccount.set(account.id, left);
+          else perAccount.delete(account.id);
         }
       });
     },
