@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run bench [-- --quick | --smoke] [--gates 100,1000] [--outbox-events N] [--outbox-kind ended|denied] [--allow-rate N] [--only auth,http,outbox,mixed]`: measures, in one run
+ * `npm run bench [-- --quick | --smoke] [--gates 100,1000] [--outbox-events N] [--outbox-kind ended|denied] [--allow-rate N] [--only auth,http,operator,outbox,mixed]`: measures, in one run
  * on this machine, the transport's own request/response limit, entry authorization through the real
  * cloud (closed and open loop), the reservation API beside a trivial route, the edge outbox, the
  * cloud's memory with the gates connected, and allows under mixed load (suites/mixed.ts). Prints a table and writes it to results/<date>.md.
@@ -20,6 +20,7 @@ import { authorizationLoad, seedGates, seedReservations } from './suites/authori
 import { echoLimit } from './suites/echo.js';
 import { httpBench } from './suites/http.js';
 import { mixedBench } from './suites/mixed.js';
+import { operatorBench } from './suites/operator.js';
 import { type OutboxKind, outboxBench } from './suites/outbox.js';
 import { type ScaleResult, scaleBench } from './suites/scale.js';
 
@@ -68,7 +69,7 @@ if (outboxKind !== 'ended' && outboxKind !== 'denied') {
   process.stderr.write(`bench: --outbox-kind is ended or denied, not '${outboxKind}'\n`);
   process.exit(2);
 }
-const SUITES = ['auth', 'http', 'outbox', 'mixed'] as const;
+const SUITES = ['auth', 'http', 'operator', 'outbox', 'mixed'] as const;
 const only = arg('--only')?.split(',') ?? [...SUITES];
 const unknownSuite = only.find((s) => !(SUITES as readonly string[]).includes(s));
 if (unknownSuite) {
@@ -287,6 +288,36 @@ async function main(): Promise<void> {
           f(result.perSecond / http.healthz.perSecond, 2),
         );
       }
+    }
+    if (runs('operator')) {
+      const rounds = mode === 'smoke' ? 20 : 200;
+      progress(`operator tools: ${rounds} commands, ${rounds} reservations seen on the stream, scrapes`);
+      const [gate] = await gatesUpTo(1);
+      const op = await operatorBench(bench, { facilityId: facility, gate: gate!, rounds });
+      row(
+        'Gate command over HTTP, audited (recorded, sent, answered, recorded)',
+        '1 gate',
+        'closed',
+        '',
+        lat(op.command),
+        '',
+      );
+      row(
+        'Reservation over HTTP until its event on GET /api/stream (the live view)',
+        '1 stream',
+        'closed',
+        '',
+        lat(op.stream),
+        '',
+      );
+      row(
+        `GET /metrics (${f(op.scrapeBytes / 1024)} KiB)`,
+        `${f(seeded.length)} gates`,
+        'closed',
+        '',
+        lat(op.scrape),
+        '',
+      );
     }
     if (runs('outbox')) {
       progress(`edge outbox: ${outboxEvents} ${outboxKind} events`);
