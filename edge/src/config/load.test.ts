@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -91,6 +91,58 @@ describe('edge configuration', () => {
     expect(problems(() => loadEdgeConfig({ file: write('{ nope'), env: {} }))[0]).toMatch(/not JSON/);
     expect(problems(() => loadEdgeConfig({ file: write('[1]'), env: {} }))[0]).toMatch(
       /expected a JSON object/,
+    );
+  });
+
+  it('takes a GPIO board: a chip and line offsets, no path, each line used once', () => {
+    const base = JSON.parse(readFileSync(example, 'utf8'));
+    const gpio = {
+      ...base,
+      board: {
+        kind: 'gpio',
+        chip: '/dev/gpiochip0',
+        barrier: {
+          relayPin: 17,
+          limitSwitchPin: 300,
+          limitActiveHigh: false,
+          limitPullUp: true,
+          limitDebounceMs: 20,
+        },
+        loops: { arrival: { pin: 22, activeHigh: false, pullUp: true, debounceMs: 80 } },
+      },
+    };
+    const config = loadEdgeConfig({
+      file: write(gpio),
+      env: { PARKING_EDGE_BOARD_LOOPS_ARRIVAL_DEBOUNCE_MS: '60' },
+    });
+    expect(config.board).toMatchObject({
+      kind: 'gpio',
+      chip: '/dev/gpiochip0',
+      barrier: { relayPin: 17, limitSwitchPin: 300, limitPullUp: true, limitDebounceMs: 20 },
+      loops: { arrival: { pin: 22, activeHigh: false, pullUp: true, debounceMs: 60 } },
+    });
+    const clash = problems(() =>
+      loadEdgeConfig({
+        file: write({ ...gpio, board: { ...gpio.board, chip: 'gpio0', loops: { arrival: { pin: 17 } } } }),
+        env: {},
+      }),
+    ).join('\n');
+    expect(clash).toContain('board.chip (PARKING_EDGE_BOARD_CHIP): expected gpiochipN or /dev/gpiochipN');
+    const firmata = problems(() =>
+      loadEdgeConfig({ file: write({ ...gpio, board: { ...gpio.board, kind: 'firmata' } }), env: {} }),
+    ).join('\n');
+    expect(firmata).toContain('board.path (PARKING_EDGE_BOARD_PATH): a Firmata board needs its path');
+    expect(firmata).toContain(
+      'board.barrier.limitSwitchPin (PARKING_EDGE_BOARD_BARRIER_LIMIT_SWITCH_PIN): a Firmata pin is 0–127',
+    );
+    const twice = problems(() =>
+      loadEdgeConfig({
+        file: write({ ...gpio, board: { ...gpio.board, loops: { arrival: { pin: 17 } } } }),
+        env: {},
+      }),
+    ).join('\n');
+    expect(twice).toContain(
+      'board.loops.arrival.pin (PARKING_EDGE_BOARD_LOOPS_ARRIVAL_PIN): line 17 is barrier.relayPin already',
     );
   });
 });

@@ -10,7 +10,34 @@ import { z } from 'zod';
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const ms = (min: number, max: number) => int(min, max);
 const flag = z.union([z.boolean(), z.stringbool()]);
-const pin = int(0, 127);
+/** A Firmata pin (0–127), or a GPIO line offset on the chip (board.kind gpio: up to 1023). */
+const pin = int(0, 1023);
+const FIRMATA_PINS = 128;
+
+type BoardDraft = {
+  kind?: string;
+  barrier?: Record<string, unknown>;
+  loops?: Record<string, { pin?: unknown } | undefined>;
+};
+/**
+ * A Firmata board has pins 0–127; GPIO lines go further. Checked even when other fields are wrong
+ * (`when`), so that every bad field is still reported at once.
+ */
+const firmataPinChecks = (
+  [
+    [['barrier', 'relayPin'], (b: BoardDraft) => b.barrier?.relayPin],
+    [['barrier', 'closeRelayPin'], (b: BoardDraft) => b.barrier?.closeRelayPin],
+    [['barrier', 'limitSwitchPin'], (b: BoardDraft) => b.barrier?.limitSwitchPin],
+    [['loops', 'arrival', 'pin'], (b: BoardDraft) => b.loops?.arrival?.pin],
+    [['loops', 'passage', 'pin'], (b: BoardDraft) => b.loops?.passage?.pin],
+  ] as const
+).map(([path, read]) =>
+  z.refine<BoardDraft>((b) => (b.kind ?? 'firmata') !== 'firmata' || !(Number(read(b)) >= FIRMATA_PINS), {
+    path: [...path],
+    message: `a Firmata pin is 0–${FIRMATA_PINS - 1}`,
+    when: () => true,
+  }),
+);
 /** A device path (/dev/ttyUSB0) or a serial device exposed over TCP (tcp://host:port, as ser2net does). */
 const devicePath = z
   .string()
@@ -20,6 +47,8 @@ const devicePath = z
 const loop = z.object({
   pin,
   activeHigh: flag.default(true),
+  /** A dry contact switching the line to ground: pull it up (then set activeHigh false). */
+  pullUp: flag.default(false),
   debounceMs: ms(0, 5_000).default(50),
 });
 
@@ -65,26 +94,38 @@ export const edgeConfigSchema = z
         duplicateWindowMs: ms(0, 600_000).default(2_000),
       })
       .optional(),
-    board: z.object({
-      path: devicePath,
-      baudRate: int(300, 4_000_000).default(57600),
-      readyTimeoutMs: ms(1_000, 120_000).default(15_000),
-      barrier: z.object({
-        relayPin: pin,
-        activeHigh: flag.default(true),
-        /** hold: the relay is driven while the arm should be up; pulse: a pulse raises it. */
-        mode: z.enum(['hold', 'pulse']).default('hold'),
-        pulseMs: ms(50, 10_000).default(500),
-        /** pulse mode: the relay wired to the controller's "close" input. */
-        closeRelayPin: pin.optional(),
-        /** Optional closed-limit switch: when wired, "closed" is confirmed by it, not assumed. */
-        limitSwitchPin: pin.optional(),
-        limitActiveHigh: flag.default(true),
-        openTimeMs: ms(0, 60_000).default(2_000),
-        closeTimeMs: ms(0, 60_000).default(2_000),
-      }),
-      loops: z.object({ arrival: loop.optional(), passage: loop.optional() }).default({}),
-    }),
+    board: z
+      .object({
+        /** firmata: a Firmata board on a serial line or a TCP bridge; gpio: the agent's own GPIO lines. */
+        kind: z.enum(['firmata', 'gpio']).default('firmata'),
+        /** firmata: the board's serial device or tcp://host:port. */
+        path: devicePath.optional(),
+        /** gpio: the GPIO chip (gpiochip0, or /dev/gpiochip0); pins are its line offsets. */
+        chip: z
+          .string()
+          .regex(/^(\/dev\/)?gpiochip\d{1,3}$/, 'expected gpiochipN or /dev/gpiochipN')
+          .default('gpiochip0'),
+        baudRate: int(300, 4_000_000).default(57600),
+        readyTimeoutMs: ms(1_000, 120_000).default(15_000),
+        barrier: z.object({
+          relayPin: pin,
+          activeHigh: flag.default(true),
+          /** hold: the relay is driven while the arm should be up; pulse: a pulse raises it. */
+          mode: z.enum(['hold', 'pulse']).default('hold'),
+          pulseMs: ms(50, 10_000).default(500),
+          /** pulse mode: the relay wired to the controller's "close" input. */
+          closeRelayPin: pin.optional(),
+          /** Optional closed-limit switch: when wired, "closed" is confirmed by it, not assumed. */
+          limitSwitchPin: pin.optional(),
+          limitActiveHigh: flag.default(true),
+          limitPullUp: flag.default(false),
+          limitDebounceMs: ms(0, 5_000).default(0),
+          openTimeMs: ms(0, 60_000).default(2_000),
+          closeTimeMs: ms(0, 60_000).default(2_000),
+        }),
+        loops: z.object({ arrival: loop.optional(), passage: loop.optional() }).default({}),
+      })
+      .check(...firmataPinChecks),
     timing: z
       .object({
         credentialTimeoutMs: ms(1_000, 600_000).optional(),
@@ -123,6 +164,29 @@ export const edgeConfigSchema = z
         path: ['mqtt', 'url'],
         message: 'caFile and certFile need an mqtts:// url',
       });
+    }
+    const { board } = config;
+    if (board.kind === 'firmata' && board.path === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['board', 'path'], message: 'a Firmata board needs its path' });
+    }
+    const used = [
+      ['barrier', 'relayPin', board.barrier.relayPin],
+      ['barrier', 'closeRelayPin', board.barrier.closeRelayPin],
+      ['barrier', 'limitSwitchPin', board.barrier.limitSwitchPin],
+      ['loops', 'arrival', board.loops.arrival?.pin],
+      ['loops', 'passage', board.loops.passage?.pin],
+    ].filter((u): u is [string, string, number] => u[2] !== undefined);
+    const seen = new Map<number, string>();
+    for (const [group, name, p] of used) {
+      const path = ['board', group, name, ...(group === 'loops' ? ['pin'] : [])];
+      const other = seen.get(p);
+      if (other)
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message: `${board.kind === 'gpio' ? 'line' : 'pin'} ${p} is ${other} already`,
+        });
+      seen.set(p, `${group}.${name}`);
     }
     if (config.board.barrier.mode === 'pulse' && config.board.barrier.closeRelayPin === undefined) {
       ctx.addIssue({

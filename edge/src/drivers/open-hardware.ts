@@ -1,7 +1,8 @@
 /**
  * Opens a gate's real devices from its configuration: the ANPR camera and the RFID reader on serial
  * links (a device path, or tcp://host:port for ser2net), and the barrier and loop detectors on a
- * Firmata board through johnny-five.
+ * Firmata board through johnny-five, or on the agent's own GPIO lines (board.kind gpio). Either way
+ * the barrier and the loops are the same drivers over DigitalPins.
  */
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -9,7 +10,11 @@ import type { Logger } from '@parkinglot/platform/log';
 import type { Clock } from '@parkinglot/platform/time';
 import { SerialPort } from 'serialport';
 import type { EdgeConfig } from '../config/schema.js';
+import type { BarrierPins } from './firmata/barrier.js';
 import { FirmataBarrier, FirmataLoopDetector, openFirmataBoard } from './firmata/index.js';
+import type { GpioBinding } from './gpio/binding.js';
+import { GpiodToolsBinding } from './gpio/gpiod-tools.js';
+import { GpioPins } from './gpio/pins.js';
 import type { Hardware } from './hardware.js';
 import { AnprCameraReader, parseTcpPath, Rdm6300Reader } from './serial/index.js';
 
@@ -33,21 +38,38 @@ export function openBoardStream(path: string, baudRate: number): Promise<Duplex>
   });
 }
 
-export async function openHardware(
+/** The pins the barrier and the loops are driven through, and how to let them go. */
+async function openPins(
   config: EdgeConfig,
-  deps: { log: Logger; clock: Clock; onBoardLost: () => void },
-): Promise<Hardware> {
-  const { log, clock } = deps;
+  deps: { log: Logger; clock: Clock; gpio?: GpioBinding },
+): Promise<BarrierPins & { close(): Promise<void> }> {
   const { board: b } = config;
-  const stream = await openBoardStream(b.path, b.baudRate);
+  if (b.kind === 'gpio') {
+    const chip = await (deps.gpio ?? new GpiodToolsBinding()).open(b.chip);
+    chip.onLost((why) => deps.log.error(`GPIO chip ${chip.name} lost: ${why.message}`));
+    deps.log.info(`GPIO chip ${chip.name} open`);
+    return new GpioPins(chip);
+  }
+  const path = b.path!;
+  const stream = await openBoardStream(path, b.baudRate);
   const board = await openFirmataBoard({
     transport: stream,
     timeoutMs: b.readyTimeoutMs,
-    log: log.child('board'),
-    timers: clock,
+    log: deps.log.child('board'),
+    timers: deps.clock,
   });
-  log.info(`board ready on ${b.path}: ${board.firmware}, ${board.pinCount} pins`);
-  board.onDisconnect(deps.onBoardLost);
+  deps.log.info(`board ready on ${path}: ${board.firmware}, ${board.pinCount} pins`);
+  return board;
+}
+
+export async function openHardware(
+  config: EdgeConfig,
+  deps: { log: Logger; clock: Clock; onBoardLost: () => void; gpio?: GpioBinding },
+): Promise<Hardware> {
+  const { log, clock } = deps;
+  const { board: b } = config;
+  const board = await openPins(config, deps);
+  board.onDisconnect?.(deps.onBoardLost);
   const barrier = new FirmataBarrier(board, {
     relayPin: b.barrier.relayPin,
     activeHigh: b.barrier.activeHigh,
@@ -55,14 +77,21 @@ export async function openHardware(
     pulseMs: b.barrier.pulseMs,
     ...(b.barrier.closeRelayPin !== undefined ? { closeRelayPin: b.barrier.closeRelayPin } : {}),
     ...(b.barrier.limitSwitchPin !== undefined
-      ? { closedLimit: { pin: b.barrier.limitSwitchPin, activeHigh: b.barrier.limitActiveHigh } }
+      ? {
+          closedLimit: {
+            pin: b.barrier.limitSwitchPin,
+            activeHigh: b.barrier.limitActiveHigh,
+            pullUp: b.barrier.limitPullUp,
+            debounceMs: b.barrier.limitDebounceMs,
+          },
+        }
       : {}),
     openTimeMs: b.barrier.openTimeMs,
     closeTimeMs: b.barrier.closeTimeMs,
     timers: clock,
     log: log.child('barrier'),
   });
-  const loop = (o: { pin: number; activeHigh: boolean; debounceMs: number } | undefined) =>
+  const loop = (o: { pin: number; activeHigh: boolean; pullUp: boolean; debounceMs: number } | undefined) =>
     o ? new FirmataLoopDetector(board, { ...o, timers: clock }) : undefined;
   const arrival = loop(b.loops.arrival);
   const passage = loop(b.loops.passage);
