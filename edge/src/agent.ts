@@ -118,6 +118,7 @@ export async function startAgent(config: EdgeConfig, deps: AgentDeps): Promise<A
     recorder: outbox,
     timing: config.timing,
     exitOpensWithoutCredential: config.exitOpensWithoutCredential,
+    askAtRead: config.askAtRead,
     minPlateConfidence: config.plateReader?.minConfidence ?? 0,
   });
   controller.start();

@@ -5,7 +5,7 @@
 import { startTestCloud, type TestCloud } from '@parkinglot/cloud/testing';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeGate, startGatePair, until } from './support.js';
+import { type FakeGate, gateConfig, startFakeGate, startGatePair, until } from './support.js';
 
 describe('edge agent with the cloud', () => {
   let t: TestCloud;
@@ -152,6 +152,43 @@ describe('edge agent with the cloud', () => {
     await until(() => history.includes('offline'));
     await until(() => history.at(-1) === 'online' && exit.agent.mqtt.isConnected);
     await operator.endAsync();
+  });
+
+  it('asks at the read, and lets go of the reservation when the car read never reaches the gate', async () => {
+    const side = await t.api.expect(201, 'POST', `/api/facilities/${site.facility.id}/gates`, {
+      name: 'Side entry',
+      direction: 'entry',
+    });
+    const config = gateConfig(side, 'entry', t.cloud.mqttUrl);
+    const gate = await startFakeGate({ ...config, timing: { ...config.timing, readAheadMs: 300 } });
+    try {
+      await until(() => gate.agent.mqtt.isConnected);
+      const r = await reserve('Passer-by', '77고7777', 2);
+      const admission = async () =>
+        await t.cloud.ctx.db
+          .selectFrom('reservations')
+          .select(['status', 'admission_until'])
+          .where('id', '=', r.id)
+          .executeTakeFirstOrThrow();
+      gate.plates.read('77고7777');
+      // Allowed at the read: the cloud holds the reservation for this car…
+      await until(async () => (await admission()).admission_until !== null);
+      // …and lets go of it once the agent says the car did not come.
+      await until(async () => (await admission()).admission_until === null);
+      expect(await admission()).toMatchObject({ status: 'reserved' });
+      expect(gate.barrier.opened).toBe(0);
+      const aborted = await t.cloud.ctx.db
+        .selectFrom('gate_events')
+        .select(['type', 'outcome'])
+        .where('gate_id', '=', side.id)
+        .execute();
+      expect(aborted).toEqual([{ type: 'EntryAborted', outcome: 'applied' }]);
+      // The car comes back: read and confirmed together, let in on one decision.
+      expect(await gate.drive('77고7777')).toBe('passed');
+      await until(async () => (await reservationStatus(r.id)) === 'in_use');
+    } finally {
+      await gate.agent.stop();
+    }
   });
 
   it('keeps the barrier shut on a deny and reports Denied', async () => {

@@ -6,6 +6,7 @@
  * gate, drives a cast of cars through them and prints what happened. Exits 0 only when every car
  * was treated as the domain rules say and the schedule ends right.
  */
+import { LOOP_DEBOUNCE_MS } from './cli/devices.js';
 import { STANDARD_CAST } from './scenario/cast.js';
 import { checkEventCounts, runScenario } from './scenario/scenario.js';
 import { schedule } from './scenario/seed.js';
@@ -64,6 +65,12 @@ async function main(argv: string[]): Promise<number> {
     say();
     if (times.length > 0) {
       say(`Plate or card read to barrier-open command: ${times.map((t) => `${t.toFixed(1)} ms`).join(', ')}`);
+      const waits = outcomes
+        .flatMap((o) => (o.decisionMs == null ? [] : [o.decisionMs]))
+        .sort((a, b) => a - b);
+      say(
+        `What the driver waits, from the later of the read and the car confirmed on the loop (${LOOP_DEBOUNCE_MS} ms debounce) to that command: ${waits.map((t) => `${t.toFixed(1)} ms`).join(', ')}`,
+      );
     }
     if (keep) say(`Data kept in ${run.dataDir}`);
     say();

@@ -14,29 +14,32 @@ const flag = z.union([z.boolean(), z.stringbool()]);
 const pin = int(0, 1023);
 const FIRMATA_PINS = 128;
 
-type BoardDraft = {
-  kind?: string;
-  barrier?: Record<string, unknown>;
-  loops?: Record<string, { pin?: unknown } | undefined>;
-};
+/** A field of what may not be an object at all. */
+const field = (value: unknown, key: string): unknown =>
+  typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+
 /**
  * A Firmata board has pins 0–127; GPIO lines go further. Checked even when other fields are wrong
  * (`when`), so that every bad field is still reported at once.
  */
 const firmataPinChecks = (
   [
-    [['barrier', 'relayPin'], (b: BoardDraft) => b.barrier?.relayPin],
-    [['barrier', 'closeRelayPin'], (b: BoardDraft) => b.barrier?.closeRelayPin],
-    [['barrier', 'limitSwitchPin'], (b: BoardDraft) => b.barrier?.limitSwitchPin],
-    [['loops', 'arrival', 'pin'], (b: BoardDraft) => b.loops?.arrival?.pin],
-    [['loops', 'passage', 'pin'], (b: BoardDraft) => b.loops?.passage?.pin],
+    [['barrier', 'relayPin'], (b: unknown) => field(field(b, 'barrier'), 'relayPin')],
+    [['barrier', 'closeRelayPin'], (b: unknown) => field(field(b, 'barrier'), 'closeRelayPin')],
+    [['barrier', 'limitSwitchPin'], (b: unknown) => field(field(b, 'barrier'), 'limitSwitchPin')],
+    [['loops', 'arrival', 'pin'], (b: unknown) => field(field(field(b, 'loops'), 'arrival'), 'pin')],
+    [['loops', 'passage', 'pin'], (b: unknown) => field(field(field(b, 'loops'), 'passage'), 'pin')],
   ] as const
 ).map(([path, read]) =>
-  z.refine<BoardDraft>((b) => (b.kind ?? 'firmata') !== 'firmata' || !(Number(read(b)) >= FIRMATA_PINS), {
-    path: [...path],
-    message: `a Firmata pin is 0–${FIRMATA_PINS - 1}`,
-    when: () => true,
-  }),
+  // Run even when the board did not parse (`when`): it may be anything, even missing.
+  z.refine<unknown>(
+    (b) => (field(b, 'kind') ?? 'firmata') !== 'firmata' || !(Number(read(b)) >= FIRMATA_PINS),
+    {
+      path: [...path],
+      message: `a Firmata pin is 0–${FIRMATA_PINS - 1}`,
+      when: () => true,
+    },
+  ),
 );
 /** A device path (/dev/ttyUSB0) or a serial device exposed over TCP (tcp://host:port, as ser2net does). */
 const devicePath = z
@@ -137,6 +140,11 @@ export const edgeConfigSchema = z
       })
       .default({}),
     exitOpensWithoutCredential: flag.default(true),
+    /**
+     * Entry gates with an arrival loop: ask the cloud at the read, while the loop confirms the car;
+     * an allow whose car is not confirmed within timing.readAheadMs is released (EntryAborted).
+     */
+    askAtRead: flag.default(true),
     outbox: z
       .object({
         maxEvents: int(10, 10_000_000).default(100_000),

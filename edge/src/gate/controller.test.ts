@@ -118,36 +118,105 @@ describe('gate state machine', () => {
     expect(r.barrier.commands).toEqual([]);
   });
 
-  it('ignores plate reads below the confidence threshold, and reads with no vehicle that never arrives', async () => {
+  it('ignores plate reads below the confidence threshold; releases the allow of a read whose car never arrives', async () => {
     const r = rig('entry');
     r.plates.read('12가3456');
+    await r.settle();
+    // Asked at the read, while the loop would be confirming the car.
+    expect(r.authorizer.asked).toEqual([{ kind: 'plate', value: '12가3456' }]);
     await r.settle(60_000);
-    expect(r.authorizer.asked).toEqual([]);
+    expect(r.barrier.commands).toEqual([]);
     expect(r.gate.state).toBe('idle');
+    // The cloud holds the reservation for an allowed car: told to let go of it.
+    expect(r.recorder.events).toEqual([
+      {
+        type: 'EntryAborted',
+        credential: { kind: 'plate', value: '12가3456' },
+        reservationId: 'res-12가3456',
+        requestId: 'req-1',
+        reason: 'the car read did not reach the gate',
+      },
+    ]);
     r.arrival.set(true);
     r.plates.read('34나5678', 0.4);
     await r.settle();
-    expect(r.authorizer.asked).toEqual([]);
+    expect(r.authorizer.asked).toHaveLength(1);
     expect(r.gate.state).toBe('awaiting_credential');
   });
 
-  it('uses a read that came just before the car reached the arrival loop, but not a stale one', async () => {
+  it('asks at a read that came just before the car reached the arrival loop, and opens on the loop without asking again', async () => {
     const r = rig('entry', { timing: { readAheadMs: 5000 } });
     r.plates.read('12가3456');
     await r.settle(4000);
-    expect(r.authorizer.asked).toEqual([]);
+    expect(r.authorizer.asked).toEqual([{ kind: 'plate', value: '12가3456' }]);
+    expect(r.barrier.commands).toEqual([]);
     r.arrival.set(true);
     await r.settle();
-    expect(r.authorizer.asked).toEqual([{ kind: 'plate', value: '12가3456' }]);
+    expect(r.authorizer.asked).toHaveLength(1);
     expect(r.barrier.commands).toEqual(['open']);
+    expect(r.recorder.events).toEqual([]);
 
+    // Too late: the early allow lapsed and was released; the car waits for a fresh read.
     const stale = rig('entry', { timing: { readAheadMs: 5000 } });
     stale.plates.read('34나5678');
     await stale.settle(6000);
     stale.arrival.set(true);
     await stale.settle();
-    expect(stale.authorizer.asked).toEqual([]);
+    expect(stale.authorizer.asked).toHaveLength(1);
+    expect(stale.recorder.types()).toEqual(['EntryAborted']);
     expect(stale.gate.state).toBe('awaiting_credential');
+  });
+
+  it('keeps no early decision it does not use: a second car read first, a deny, and askAtRead false', async () => {
+    const r = rig('entry');
+    r.authorizer.decide = (c) => (c.value === '99하9999' ? 'no_reservation' : 'allow');
+    r.plates.read('12가3456');
+    r.plates.read('56다7890');
+    await r.settle();
+    // The first allow is let go as soon as another car is read.
+    expect(r.recorder.events).toEqual([
+      expect.objectContaining({ type: 'EntryAborted', requestId: 'req-1', reason: 'another car was read' }),
+    ]);
+    r.arrival.set(true);
+    await r.settle();
+    expect(r.barrier.commands).toEqual(['open']);
+    expect(r.authorizer.asked.map((c) => c.value)).toEqual(['12가3456', '56다7890']);
+
+    // A deny that lapses holds nothing at the cloud: nothing to release, nothing recorded.
+    const d = rig('entry');
+    d.authorizer.decide = () => 'no_reservation';
+    d.plates.read('99하9999');
+    await d.settle(60_000);
+    expect(d.recorder.events).toEqual([]);
+
+    const off = rig('entry', { askAtRead: false });
+    off.plates.read('12가3456');
+    await off.settle();
+    expect(off.authorizer.asked).toEqual([]);
+    off.arrival.set(true);
+    await off.settle();
+    expect(off.authorizer.asked).toHaveLength(1);
+    expect(off.barrier.commands).toEqual(['open']);
+  });
+
+  it('waits for an early decision still on its way when the car is confirmed, and asks only once', async () => {
+    const r = rig('entry');
+    let answer: (() => void) | null = null;
+    const inner = r.authorizer.authorize.bind(r.authorizer);
+    r.authorizer.authorize = (c) =>
+      new Promise((resolve) => {
+        answer = () => void inner(c).then(resolve);
+      });
+    r.plates.read('12가3456');
+    await r.settle();
+    r.arrival.set(true);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(r.gate.state).toBe('authorizing');
+    expect(r.barrier.commands).toEqual([]);
+    answer!();
+    await r.settle();
+    expect(r.barrier.commands).toEqual(['open']);
+    expect(r.authorizer.asked).toHaveLength(1);
   });
 
   it('records NoCredential and blocks when no read comes before the timeout', async () => {

@@ -16,12 +16,13 @@
 
 import type { Credential } from '@parkinglot/shared';
 import type { Unsubscribe } from '../drivers/ports.js';
+import { type Early, EarlyDecision } from './early-decision.js';
 import { entryAborted, passageEvent } from './events.js';
 import { type Admission, COMMAND_EVENT, type GateSnapshot, type Input } from './inputs.js';
 import type { GateControllerOptions } from './options.js';
 import { ReadAhead, subscribeReads } from './reads.js';
 import { DEFAULT_TIMING, type GateTiming } from './timing.js';
-import type { GateEventInput, GatePhase } from './types.js';
+import type { EntryDecision, GateEventInput, GatePhase } from './types.js';
 
 export type { GateSnapshot } from './inputs.js';
 export type { GateControllerOptions } from './options.js';
@@ -44,11 +45,22 @@ export class GateController {
   private readonly unsubscribers: Unsubscribe[] = [];
   private readonly listeners = new Set<(snapshot: GateSnapshot) => void>();
   private readonly timing: GateTiming;
+  /** Entry gates with an arrival loop ask at the read, while the loop confirms the car. */
+  private readonly early: EarlyDecision | null;
 
   constructor(private readonly o: GateControllerOptions) {
     this.timing = { ...DEFAULT_TIMING, ...o.timing };
     this.readAhead = new ReadAhead(o.clock, this.timing.readAheadMs);
     if (o.direction === 'entry' && !o.authorizer) throw new Error('an entry gate needs an authorizer');
+    this.early =
+      o.direction === 'entry' && o.authorizer && o.arrival && o.askAtRead !== false
+        ? new EarlyDecision({
+            authorizer: o.authorizer,
+            clock: o.clock,
+            windowMs: this.timing.readAheadMs,
+            onLapsed: (early) => void this.push({ kind: 'early_lapsed', early }),
+          })
+        : null;
   }
 
   start(): void {
@@ -76,6 +88,8 @@ export class GateController {
     this.clearTimer();
     await this.queue;
     this.clearTimer();
+    const early = this.early?.drop();
+    if (early) await this.release(early, 'the agent stopped before the car arrived');
   }
 
   get state(): GatePhase {
@@ -198,6 +212,8 @@ export class GateController {
       }
     }
     if (input.kind === 'command') return this.onCommand(input);
+    if (input.kind === 'early_lapsed')
+      return this.release(input.early, 'the car read did not reach the gate');
     if (input.kind === 'startup') {
       if (this.phase === 'idle' && this.o.barrier.position !== 'closed') return this.close();
       return;
@@ -233,6 +249,8 @@ export class GateController {
       await this.onCredential(input.credential);
     } else if (input.kind === 'credential') {
       this.readAhead.keep(input.credential);
+      const replaced = this.early?.ask(input.credential);
+      if (replaced) await this.release(replaced, 'another car was read');
     } else if (input.kind === 'barrier') {
       this.emitChange();
     }
@@ -261,15 +279,38 @@ export class GateController {
   /** A vehicle is at the arrival loop: use a fresh read taken before it got there, or wait for one. */
   private async awaitCredential(): Promise<void> {
     this.attempts = 0;
-    const early = this.readAhead.take();
-    if (early) return this.onCredential(early);
+    const read = this.readAhead.take();
+    // The decision asked for at that read is used, and only for that read.
+    const asked = read ? (this.early?.take(read) ?? null) : null;
+    const stale = this.early?.drop();
+    if (stale) await this.release(stale, 'another car reached the gate');
+    if (read) return this.onCredential(read, asked?.decision);
     this.enter('awaiting_credential', { name: 'credential', ms: this.timing.credentialTimeoutMs });
   }
 
-  private async onCredential(credential: Credential): Promise<void> {
+  /** Tells the cloud to let go of what an unused early decision may hold. */
+  private async release(early: Early, why: string): Promise<void> {
+    const decision = await early.decision;
+    if (decision.allow) {
+      await this.record(
+        entryAborted(
+          {
+            credential: early.credential,
+            reservationId: decision.reservationId,
+            requestId: decision.requestId,
+          },
+          why,
+        ),
+      );
+    } else if (decision.cloudMayHaveAllowed) {
+      await this.record(entryAborted({ credential: early.credential, requestId: decision.requestId }, why));
+    }
+  }
+
+  private async onCredential(credential: Credential, asked?: Promise<EntryDecision>): Promise<void> {
     if (this.o.direction === 'exit') return this.openFor({ credential });
     this.enter('authorizing');
-    const decision = await this.o.authorizer!.authorize(credential);
+    const decision = await (asked ?? this.o.authorizer!.authorize(credential));
     if (decision.allow) {
       if (this.o.arrival && !this.vehicleWaiting()) {
         // The car left while the cloud decided: release the admission the cloud is holding for it.

@@ -1,6 +1,7 @@
 /** What the gate state machine takes in, and what it says of itself. */
 import type { Credential } from '@parkinglot/shared';
 import type { Barrier } from '../drivers/ports.js';
+import type { Early } from './early-decision.js';
 import type { GatePhase } from './types.js';
 
 export type Input =
@@ -9,6 +10,8 @@ export type Input =
   | { kind: 'credential'; credential: Credential }
   | { kind: 'timer'; epoch: number; timer: 'credential' | 'passage' | 'close' }
   | { kind: 'barrier' }
+  /** An entry decision asked for at a read lapsed: its car never reached the arrival loop. */
+  | { kind: 'early_lapsed'; early: Early }
   | { kind: 'startup' }
   | {
       kind: 'command';

@@ -25,4 +25,9 @@ export interface GateControllerOptions {
   exitOpensWithoutCredential?: boolean;
   /** Plate reads below this confidence are ignored. */
   minPlateConfidence?: number;
+  /**
+   * Entry gates with an arrival loop: ask the cloud at the read, while the loop confirms the car
+   * (early-decision.ts). Default true.
+   */
+  askAtRead?: boolean;
 }

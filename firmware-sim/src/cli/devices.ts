@@ -98,6 +98,9 @@ export interface GateDevices {
   close(): Promise<void>;
 }
 
+/** The agents' loop debounce for these devices: a car is confirmed on a loop this long after it rolls on. */
+export const LOOP_DEBOUNCE_MS = 50;
+
 export async function startGateDevices(options: GateDevicesOptions = {}): Promise<GateDevices> {
   const host = options.host ?? '127.0.0.1';
   const pins = { ...DEFAULT_GATE_PINS, ...options.pins };
@@ -173,7 +176,10 @@ export async function startGateDevices(options: GateDevicesOptions = {}): Promis
             openTimeMs,
             closeTimeMs,
           },
-          loops: { arrival: { pin: pins.arrival }, passage: { pin: pins.passage } },
+          loops: {
+            arrival: { pin: pins.arrival, debounceMs: LOOP_DEBOUNCE_MS },
+            passage: { pin: pins.passage, debounceMs: LOOP_DEBOUNCE_MS },
+          },
         },
       },
     };

@@ -12,6 +12,8 @@ export interface GateHardware {
   barrier: BarrierModel;
   loops: LoopDetectors<'arrival' | 'passage'>;
   relayPin: number;
+  /** How long the agent debounces the arrival loop: when, after the car rolls on, it is confirmed. */
+  arrivalDebounceMs: number;
   readPlate(plate: string): void;
   presentTag(tag: string): void;
 }
@@ -33,6 +35,11 @@ export interface Approach {
   opened: boolean;
   /** From the read to the relay going up, in ms. */
   readToOpenMs: number | null;
+  /**
+   * What the driver waits: from the later of the read and the car's confirmed arrival (the loop's
+   * debounce after it rolled on) to the relay going up, in ms.
+   */
+  decisionMs: number | null;
   /** True once the relay has gone up at any time since the read (a refused car checks it later). */
   openedSince(): boolean;
   /** Stops watching the relay. */
@@ -61,6 +68,7 @@ export async function approach(
     if (high && openedAt === null) openedAt = performance.now();
   });
   gate.loops.vehicleOver('arrival', true);
+  const confirmedAt = performance.now() + gate.arrivalDebounceMs;
   const readAt = performance.now();
   if (credential.kind === 'plate') gate.readPlate(credential.value);
   else gate.presentTag(credential.value);
@@ -69,6 +77,7 @@ export async function approach(
   return {
     opened,
     readToOpenMs: openedAt === null ? null : openedAt - readAt,
+    decisionMs: openedAt === null ? null : Math.max(0, openedAt - Math.max(readAt, confirmedAt)),
     openedSince: () => openedAt !== null,
     done: off,
   };

@@ -14,6 +14,8 @@ export interface CarOutcome {
   reason?: string;
   space?: string;
   readToOpenMs?: number | null;
+  /** From the later of the read and the confirmed arrival to the barrier-open command. */
+  decisionMs?: number | null;
   exited?: boolean;
   ok: boolean;
   problem?: string;
@@ -67,6 +69,7 @@ export async function runScenario(
           car,
           entry: started ? 'admitted' : 'no_outcome',
           readToOpenMs: result.readToOpenMs,
+          decisionMs: result.decisionMs,
           ok: false,
         };
         if (started) {
@@ -212,7 +215,7 @@ function describe(o: CarOutcome): string {
   const how = o.car.tag ? `card ${o.car.tag}` : o.car.plate;
   const what =
     o.entry === 'admitted'
-      ? `admitted (read to barrier-open command ${o.readToOpenMs?.toFixed(1)} ms)`
+      ? `admitted (read to barrier-open command ${o.readToOpenMs?.toFixed(1)} ms, ${o.decisionMs?.toFixed(1)} ms after the car was confirmed)`
       : o.entry === 'denied'
         ? `denied: ${o.reason}`
         : o.entry === 'tailgated'

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type GateDevices, startGateDevices } from '../cli/devices.js';
+import { type GateDevices, LOOP_DEBOUNCE_MS, startGateDevices } from '../cli/devices.js';
 import type { CarPlan } from './cast.js';
 import { CloudClient } from './cloud-client.js';
 import type { GateHardware } from './drive.js';
@@ -41,6 +41,7 @@ function hardware(devices: GateDevices): GateHardware {
     barrier: devices.board.barrier,
     loops: devices.board.loops,
     relayPin: devices.board.pins.relay,
+    arrivalDebounceMs: LOOP_DEBOUNCE_MS,
     readPlate: (plate) => devices.camera.camera.read(plate),
     presentTag: (tag) => devices.rfid.emulator.present(tag),
   };
