@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run bench [-- --quick | --smoke] [--gates 100,1000] [--outbox-events N] [--outbox-kind ended|denied] [--allow-rate N] [--only auth,http,operator,outbox,mixed]`: measures, in one run
+ * `npm run bench [-- --quick | --smoke] [--gates 100,1000] [--outbox-events N] [--outbox-kind ended|denied] [--allow-rate N] [--only auth,http,operator,site,outbox,mixed]`: measures, in one run
  * on this machine, the transport's own request/response limit, entry authorization through the real
  * cloud (closed and open loop), the reservation API beside a trivial route, the edge outbox, the
  * cloud's memory with the gates connected, and allows under mixed load (suites/mixed.ts). Prints a table and writes it to results/<date>.md.
@@ -23,6 +23,7 @@ import { mixedBench } from './suites/mixed.js';
 import { operatorBench } from './suites/operator.js';
 import { type OutboxKind, outboxBench } from './suites/outbox.js';
 import { type ScaleResult, scaleBench } from './suites/scale.js';
+import { siteBench } from './suites/site.js';
 
 const argv = process.argv.slice(2);
 const arg = (name: string) => {
@@ -69,7 +70,7 @@ if (outboxKind !== 'ended' && outboxKind !== 'denied') {
   process.stderr.write(`bench: --outbox-kind is ended or denied, not '${outboxKind}'\n`);
   process.exit(2);
 }
-const SUITES = ['auth', 'http', 'operator', 'outbox', 'mixed'] as const;
+const SUITES = ['auth', 'http', 'operator', 'site', 'outbox', 'mixed'] as const;
 const only = arg('--only')?.split(',') ?? [...SUITES];
 const unknownSuite = only.find((s) => !(SUITES as readonly string[]).includes(s));
 if (unknownSuite) {
@@ -318,6 +319,27 @@ async function main(): Promise<void> {
         lat(op.scrape),
         '',
       );
+    }
+    if (runs('site')) {
+      const sitePlan = {
+        smoke: { pairs: 2, durationMs: 3_000, armTravelMs: 200 },
+        quick: { pairs: 25, durationMs: 20_000, armTravelMs: 300 },
+        full: { pairs: 25, durationMs: 60_000, armTravelMs: 300 },
+      }[mode];
+      const site = await siteBench(bench, sitePlan, progress);
+      const histogram = site.histogram
+        .filter(([, n]) => n > 0)
+        .map(([b, n]) => `${Number.isFinite(b) ? `≤ ${b} ms` : '> 100 ms'}: ${f(n)}`)
+        .join(', ');
+      row(
+        `What a driver waits at the entry, read or confirmed arrival (later) to barrier command, a site of ${site.gates} gates in traffic, ${f(site.cars)} cars (target p99 ≤ 10 ms; ${histogram})`,
+        `${site.gates} gates`,
+        'closed',
+        '',
+        lat(site.wait),
+        '',
+      );
+      if (site.refused > 0) failures.push(`site: ${site.refused} reserved cars were not let in`);
     }
     if (runs('outbox')) {
       progress(`edge outbox: ${outboxEvents} ${outboxKind} events`);

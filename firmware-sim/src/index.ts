@@ -6,8 +6,10 @@ export {
   type GateDevices,
   type GateDevicesOptions,
   type GatePins,
+  LOOP_DEBOUNCE_MS,
   startGateDevices,
 } from './cli/devices.js';
 export * from './firmata/index.js';
 export * from './rfid/index.js';
 export * from './serial/index.js';
+export { type Approach, approach, backAway, driveThrough, type GateHardware } from './scenario/drive.js';
