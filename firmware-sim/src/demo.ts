@@ -18,7 +18,9 @@ async function main(argv: string[]): Promise<number> {
   const keep = argv.includes('--keep');
   say('parkinglot demo: a cloud, two gates of emulated hardware, two edge agents, seven cars');
   say();
-  const run = await startSite({ cast: STANDARD_CAST, keep, log: (line) => say(`  · ${line}`) });
+  // --gpio: the entry gate's barrier and loops on an emulated GPIO chip, its agent in GPIO mode.
+  const gpio = argv.includes('--gpio');
+  const run = await startSite({ cast: STANDARD_CAST, keep, gpio, log: (line) => say(`  · ${line}`) });
   try {
     const show = async (title: string) => {
       const spaces = await schedule(run.cloud, run.site.facilityId);

@@ -11,5 +11,12 @@ export {
 } from './cli/devices.js';
 export * from './firmata/index.js';
 export * from './rfid/index.js';
+export {
+  type Approach,
+  approach,
+  backAway,
+  driveThrough,
+  type GateHardware,
+  gateHardware,
+} from './scenario/drive.js';
 export * from './serial/index.js';
-export { type Approach, approach, backAway, driveThrough, type GateHardware } from './scenario/drive.js';

@@ -17,8 +17,7 @@ import {
   approach,
   driveThrough,
   type GateDevices,
-  type GateHardware,
-  LOOP_DEBOUNCE_MS,
+  gateHardware,
   startGateDevices,
 } from '@parkinglot/firmware-sim';
 import { createLogger } from '@parkinglot/platform/log';
@@ -66,15 +65,7 @@ export async function siteBench(
     const hardware = await openHardware(config, { log, clock: systemClock, onBoardLost: () => undefined });
     const agent = await startAgent(config, { log, clock: systemClock, hardware });
     agents.push(agent);
-    const hw: GateHardware = {
-      device: device.board.device,
-      barrier: device.board.barrier,
-      loops: device.board.loops,
-      relayPin: device.board.pins.relay,
-      arrivalDebounceMs: LOOP_DEBOUNCE_MS,
-      readPlate: (plate) => device.camera.camera.read(plate),
-      presentTag: (tag) => device.rfid.emulator.present(tag),
-    };
+    const hw = gateHardware(device);
     return { hw, agent, gateId: gate.id };
   };
   const wait = new Latency();

@@ -127,7 +127,9 @@ describe('edge configuration', () => {
         env: {},
       }),
     ).join('\n');
-    expect(clash).toContain('board.chip (PARKING_EDGE_BOARD_CHIP): expected gpiochipN or /dev/gpiochipN');
+    expect(clash).toContain(
+      'board.chip (PARKING_EDGE_BOARD_CHIP): expected gpiochipN, /dev/gpiochipN, or tcp://host:port',
+    );
     const firmata = problems(() =>
       loadEdgeConfig({ file: write({ ...gpio, board: { ...gpio.board, kind: 'firmata' } }), env: {} }),
     ).join('\n');

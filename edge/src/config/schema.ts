@@ -103,10 +103,16 @@ export const edgeConfigSchema = z
         kind: z.enum(['firmata', 'gpio']).default('firmata'),
         /** firmata: the board's serial device or tcp://host:port. */
         path: devicePath.optional(),
-        /** gpio: the GPIO chip (gpiochip0, or /dev/gpiochip0); pins are its line offsets. */
+        /**
+         * gpio: the GPIO chip (gpiochip0, or /dev/gpiochip0); pins are its line offsets. tcp://host:port
+         * is firmware-sim's emulated chip (npm run sim -- --gpio).
+         */
         chip: z
           .string()
-          .regex(/^(\/dev\/)?gpiochip\d{1,3}$/, 'expected gpiochipN or /dev/gpiochipN')
+          .regex(
+            /^((\/dev\/)?gpiochip\d{1,3}|tcp:\/\/[^:/]+:\d{1,5})$/,
+            'expected gpiochipN, /dev/gpiochipN, or tcp://host:port',
+          )
           .default('gpiochip0'),
         baudRate: int(300, 4_000_000).default(57600),
         readyTimeoutMs: ms(1_000, 120_000).default(15_000),

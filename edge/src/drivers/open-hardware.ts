@@ -15,6 +15,7 @@ import { FirmataBarrier, FirmataLoopDetector, openFirmataBoard } from './firmata
 import type { GpioBinding } from './gpio/binding.js';
 import { GpiodToolsBinding } from './gpio/gpiod-tools.js';
 import { GpioPins } from './gpio/pins.js';
+import { TcpGpioBinding } from './gpio/tcp.js';
 import type { Hardware } from './hardware.js';
 import { AnprCameraReader, parseTcpPath, Rdm6300Reader } from './serial/index.js';
 
@@ -45,7 +46,9 @@ async function openPins(
 ): Promise<BarrierPins & { close(): Promise<void> }> {
   const { board: b } = config;
   if (b.kind === 'gpio') {
-    const chip = await (deps.gpio ?? new GpiodToolsBinding()).open(b.chip);
+    const binding =
+      deps.gpio ?? (b.chip.startsWith('tcp://') ? new TcpGpioBinding() : new GpiodToolsBinding());
+    const chip = await binding.open(b.chip);
     chip.onLost((why) => deps.log.error(`GPIO chip ${chip.name} lost: ${why.message}`));
     deps.log.info(`GPIO chip ${chip.name} open`);
     return new GpioPins(chip);

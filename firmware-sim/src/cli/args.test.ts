@@ -6,13 +6,13 @@ describe('parseSimArgs', () => {
   it('reads the options, with defaults', () => {
     expect(parseSimArgs(['--gates', '2'])).toEqual({
       ok: true,
-      args: { gates: 2, host: '127.0.0.1', pty: false, json: false },
+      args: { gates: 2, host: '127.0.0.1', pty: false, gpio: false, json: false },
     });
     expect(
-      parseSimArgs(['--gates=3', '--host', '0.0.0.0', '--pty', '--json', '--base-port', '4000']),
+      parseSimArgs(['--gates=3', '--host', '0.0.0.0', '--pty', '--gpio', '--json', '--base-port', '4000']),
     ).toEqual({
       ok: true,
-      args: { gates: 3, host: '0.0.0.0', pty: true, json: true, basePort: 4000 },
+      args: { gates: 3, host: '0.0.0.0', pty: true, gpio: true, json: true, basePort: 4000 },
     });
   });
 

@@ -1,7 +1,7 @@
 /** The simulator's command line. */
 import { parseArgs } from 'node:util';
 
-export const USAGE = `usage: npm run sim -- --gates N [--host 127.0.0.1] [--base-port P] [--pty] [--json]
+export const USAGE = `usage: npm run sim -- --gates N [--host 127.0.0.1] [--base-port P] [--pty] [--gpio] [--json]
 
 Starts N gates of emulated hardware (a Firmata board with barrier and loops, an ANPR camera and an
 RDM6300 reader per gate) on TCP, prints their addresses, then reads commands from stdin.
@@ -10,6 +10,8 @@ RDM6300 reader per gate) on TCP, prints their addresses, then reads commands fro
   --host H         interface to listen on (default 127.0.0.1)
   --base-port P    fixed ports: gate n gets P+3(n-1) (board), +1 (camera), +2 (rfid); default: free ports
   --pty            also expose each camera and reader on a pseudo-terminal (needs socat)
+  --gpio           the barrier and loops on an emulated GPIO chip (for agents with board.kind gpio,
+                   chip tcp://…) instead of a Firmata board
   --json           also print the addresses as one JSON line
   -h, --help       this text`;
 
@@ -18,6 +20,7 @@ export interface SimArgs {
   host: string;
   basePort?: number;
   pty: boolean;
+  gpio: boolean;
   json: boolean;
 }
 
@@ -35,6 +38,7 @@ export function parseSimArgs(argv: string[]): ParsedArgs {
         host: { type: 'string', default: '127.0.0.1' },
         'base-port': { type: 'string' },
         pty: { type: 'boolean', default: false },
+        gpio: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -54,7 +58,13 @@ export function parseSimArgs(argv: string[]): ParsedArgs {
   }
   const host = String(values.host);
   if (host.trim() === '') return { ok: false, help: false, error: '--host must not be empty' };
-  const args: SimArgs = { gates, host, pty: values.pty === true, json: values.json === true };
+  const args: SimArgs = {
+    gates,
+    host,
+    pty: values.pty === true,
+    gpio: values.gpio === true,
+    json: values.json === true,
+  };
   if (values['base-port'] !== undefined) {
     const base = Number(values['base-port']);
     if (!Number.isInteger(base) || base < 1 || base + 3 * gates - 1 > 65535) {

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { FirmataDevice } from '../firmata/device.js';
 import { connectRawHost, type RawHost } from '../firmata/testing.js';
 import { type Dialled, dial, edgeAnprLines, edgeRdm6300Frames, until } from '../serial/testing.js';
 import { type CommandContext, runCommand } from './commands.js';
@@ -27,7 +28,7 @@ afterEach(async () => {
 
 /** A stand-in edge agent on the gate: raises the relay for a camera read and drops it when told. */
 async function fakeEdge(gate: GateDevices): Promise<{ host: RawHost; camera: Dialled }> {
-  const host = connectRawHost(gate.board.device);
+  const host = connectRawHost(gate.board.device as FirmataDevice);
   await host.send(0xf4, 8, 1); // relay pin OUTPUT
   const camera = await dial(Number(new URL(gate.camera.path).port));
   cleanups.push(() => {

@@ -29,6 +29,7 @@ import type { SimClock } from '../firmata/clock.js';
 import { FirmataDevice, type FirmataDeviceOptions } from '../firmata/device.js';
 import { LoopDetectors } from '../firmata/loop-detectors.js';
 import { type FirmataTcpServer, serveOverTcp } from '../firmata/tcp.js';
+import { EmulatedGpioChip, type GpioTcpServer, serveGpioOverTcp } from '../gpio/chip.js';
 import { Rdm6300Emulator, type Rdm6300Options } from '../rfid/rdm6300.js';
 import { type ByteServer, serveBytesOverTcp, tcpUrl } from '../serial/byte-server.js';
 import { isPtyAvailable, openPtyPair, type PtyPair } from '../serial/pty.js';
@@ -59,6 +60,11 @@ export interface GateDevicesOptions {
   openTimeMs?: number;
   closeTimeMs?: number;
   board?: FirmataDeviceOptions;
+  /**
+   * 'gpio': the barrier and the loops on an emulated GPIO chip (served on TCP, for an agent with
+   * board.kind gpio) instead of a Firmata board. Default 'firmata'.
+   */
+  kind?: 'firmata' | 'gpio';
   camera?: AnprCameraOptions;
   rfid?: Rdm6300Options;
   /** Shared by the barrier, the board and the serial devices unless their own options set one. */
@@ -85,10 +91,11 @@ export interface GateAddresses {
 
 export interface GateDevices {
   board: {
-    device: FirmataDevice;
+    /** The Firmata board, or the GPIO chip (kind gpio). */
+    device: FirmataDevice | EmulatedGpioChip;
     barrier: BarrierModel;
     loops: LoopDetectors<'arrival' | 'passage'>;
-    server: FirmataTcpServer;
+    server: FirmataTcpServer | GpioTcpServer;
     path: string;
     pins: GatePins;
   };
@@ -122,7 +129,9 @@ export async function startGateDevices(options: GateDevicesOptions = {}): Promis
     }
   };
   try {
-    const device = new FirmataDevice({ ...(clock ? { clock } : {}), ...options.board });
+    const gpio = options.kind === 'gpio' ? new EmulatedGpioChip() : null;
+    const device: FirmataDevice | EmulatedGpioChip =
+      gpio ?? new FirmataDevice({ ...(clock ? { clock } : {}), ...options.board });
     const barrier = new BarrierModel(device, {
       relayPin: pins.relay,
       closedLimitPin: pins.closedLimit,
@@ -133,10 +142,12 @@ export async function startGateDevices(options: GateDevicesOptions = {}): Promis
     stops.push(() => barrier.dispose());
     const loops = new LoopDetectors(device, { arrival: pins.arrival, passage: pins.passage });
     // 'replace': an agent that reconnects after a dead link gets the board back at once.
-    const boardServer = await serveOverTcp(() => device, options.ports?.board ?? 0, {
-      host,
-      whenBusy: 'replace',
-    });
+    const boardServer = gpio
+      ? await serveGpioOverTcp(gpio, options.ports?.board ?? 0, host)
+      : await serveOverTcp(() => device as FirmataDevice, options.ports?.board ?? 0, {
+          host,
+          whenBusy: 'replace',
+        });
     stops.push(() => boardServer.close());
 
     const serial = async (port: number | undefined): Promise<EmulatedSerialDevice> => {
@@ -168,7 +179,7 @@ export async function startGateDevices(options: GateDevicesOptions = {}): Promis
         plateReader: { path: cameraOut.path },
         rfidReader: { path: rfidOut.path },
         board: {
-          path: boardPath,
+          ...(gpio ? { kind: 'gpio', chip: boardPath } : { path: boardPath }),
           barrier: {
             relayPin: pins.relay,
             mode: 'hold',

@@ -43,7 +43,9 @@ async function main(): Promise<void> {
     for (let i = 0; i < args.gates; i++) {
       const base = args.basePort === undefined ? undefined : args.basePort + 3 * i;
       const ports = base === undefined ? {} : { board: base, camera: base + 1, rfid: base + 2 };
-      gates.push(await startGateDevices({ host: args.host, ports, pty }));
+      gates.push(
+        await startGateDevices({ host: args.host, ports, pty, ...(args.gpio ? { kind: 'gpio' } : {}) }),
+      );
     }
   } catch (error) {
     console.error(`could not start the devices: ${error instanceof Error ? error.message : String(error)}`);

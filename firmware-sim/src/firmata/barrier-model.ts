@@ -16,7 +16,7 @@
  *   down, `openLimitPin` only while it is fully up.
  */
 import { Listeners, type SimClock, systemClock, type Unsubscribe } from './clock.js';
-import type { FirmataDevice } from './device.js';
+import type { PinBank } from './device.js';
 import { PinMode } from './protocol.js';
 
 export type ArmPosition = 'closed' | 'opening' | 'open' | 'closing';
@@ -71,7 +71,7 @@ export class BarrierModel {
   private readonly energised = new Map<number, boolean>();
 
   constructor(
-    private readonly device: FirmataDevice,
+    private readonly device: PinBank,
     options: BarrierModelOptions,
   ) {
     this.options = {

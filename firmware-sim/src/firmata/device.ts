@@ -157,3 +157,6 @@ export class FirmataDevice {
     return this.parser.discarded;
   }
 }
+
+/** The pins a barrier model and loop detectors drive and watch: a Firmata board's, or an emulated GPIO chip's. */
+export type PinBank = Pick<FirmataDevice, 'onOutput' | 'pinMode' | 'digitalValue' | 'setInput'>;

@@ -3,7 +3,7 @@
  * digital input pin. Most detectors switch a relay contact; `activeHigh` says which level means
  * "vehicle present" on the pin (HIGH by default; LOW for a contact pulling an input-pullup down).
  */
-import type { FirmataDevice } from './device.js';
+import type { PinBank } from './device.js';
 
 export interface LoopWiring {
   pin: number;
@@ -16,7 +16,7 @@ export class LoopDetectors<Name extends string = string> {
   private readonly present = new Map<Name, boolean>();
 
   constructor(
-    private readonly device: FirmataDevice,
+    private readonly device: PinBank,
     loops: Record<Name, number | LoopWiring>,
   ) {
     for (const [name, spec] of Object.entries(loops) as [Name, number | LoopWiring][]) {

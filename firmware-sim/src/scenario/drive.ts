@@ -3,12 +3,14 @@
  * the car sees is only what the hardware does (the relay pin, the arm's position); what the cloud
  * decided is read from its domain events.
  */
+
+import { type GateDevices, LOOP_DEBOUNCE_MS } from '../cli/devices.js';
 import type { BarrierModel } from '../firmata/barrier-model.js';
-import type { FirmataDevice } from '../firmata/device.js';
+import type { PinBank } from '../firmata/device.js';
 import type { LoopDetectors } from '../firmata/loop-detectors.js';
 
 export interface GateHardware {
-  device: FirmataDevice;
+  device: PinBank;
   barrier: BarrierModel;
   loops: LoopDetectors<'arrival' | 'passage'>;
   relayPin: number;
@@ -16,6 +18,19 @@ export interface GateHardware {
   arrivalDebounceMs: number;
   readPlate(plate: string): void;
   presentTag(tag: string): void;
+}
+
+/** The gate a car drives up to, on a gate's emulated devices. */
+export function gateHardware(devices: GateDevices): GateHardware {
+  return {
+    device: devices.board.device,
+    barrier: devices.board.barrier,
+    loops: devices.board.loops,
+    relayPin: devices.board.pins.relay,
+    arrivalDebounceMs: LOOP_DEBOUNCE_MS,
+    readPlate: (plate) => devices.camera.camera.read(plate),
+    presentTag: (tag) => devices.rfid.emulator.present(tag),
+  };
 }
 
 export type Credential = { kind: 'plate'; value: string } | { kind: 'rfid'; value: string };

@@ -6,10 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type GateDevices, LOOP_DEBOUNCE_MS, startGateDevices } from '../cli/devices.js';
+import { type GateDevices, startGateDevices } from '../cli/devices.js';
 import type { CarPlan } from './cast.js';
 import { CloudClient } from './cloud-client.js';
-import type { GateHardware } from './drive.js';
+import { type GateHardware, gateHardware } from './drive.js';
 import { freePort, type Proc, startCloudProcess, startEdgeProcess } from './processes.js';
 import { type SeededGate, type SeededSite, seedSite } from './seed.js';
 
@@ -30,21 +30,11 @@ export interface SiteOptions {
   cast: CarPlan[];
   /** Keep the data directory afterwards (it is printed). */
   keep?: boolean;
+  /** The entry gate on an emulated GPIO chip (its agent with board.kind gpio), not a Firmata board. */
+  gpio?: boolean;
   /** How long the emulated arms take to move; default 1500 ms, as a real barrier. */
   armTravelMs?: number;
   log?: (line: string) => void;
-}
-
-function hardware(devices: GateDevices): GateHardware {
-  return {
-    device: devices.board.device,
-    barrier: devices.board.barrier,
-    loops: devices.board.loops,
-    relayPin: devices.board.pins.relay,
-    arrivalDebounceMs: LOOP_DEBOUNCE_MS,
-    readPlate: (plate) => devices.camera.camera.read(plate),
-    presentTag: (tag) => devices.rfid.emulator.present(tag),
-  };
 }
 
 function agentConfig(
@@ -105,11 +95,15 @@ export async function startSite(options: SiteOptions): Promise<SiteRun> {
     );
 
     const travel = options.armTravelMs ?? 1500;
-    const entryDevices = await startGateDevices({ openTimeMs: travel, closeTimeMs: travel });
+    const entryDevices = await startGateDevices({
+      openTimeMs: travel,
+      closeTimeMs: travel,
+      ...(options.gpio ? { kind: 'gpio' as const } : {}),
+    });
     const exitDevices = await startGateDevices({ openTimeMs: travel, closeTimeMs: travel });
     devices.push(entryDevices, exitDevices);
     log(
-      'emulated gate hardware (Firmata board, ANPR camera, RDM6300 reader) listening; starting edge agents',
+      `emulated gate hardware (${options.gpio ? 'the entry on a GPIO chip, the exit on a Firmata board' : 'Firmata boards'}, ANPR cameras, RDM6300 readers) listening; starting edge agents`,
     );
     procs.push(await startEdgeProcess(agentConfig(site.entry, 'entry', mqttUrl, entryDevices, dataDir)));
     procs.push(await startEdgeProcess(agentConfig(site.exit, 'exit', mqttUrl, exitDevices, dataDir)));
@@ -119,8 +113,8 @@ export async function startSite(options: SiteOptions): Promise<SiteRun> {
     return {
       cloud: client,
       site,
-      entry: hardware(entryDevices),
-      exit: hardware(exitDevices),
+      entry: gateHardware(entryDevices),
+      exit: gateHardware(exitDevices),
       dataDir,
       async stopCloud() {
         await cloudProc?.stop();
