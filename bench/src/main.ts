@@ -10,19 +10,17 @@
  * (suites/scale.ts): reserve + cancel, a race for one space, authorization at 1,000 gates.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { transactStats } from '@parkinglot/cloud';
 import { startBenchCloud } from './lib/cloud.js';
-import type { LatencySummary } from './lib/histogram.js';
 import { warmupFor } from './load/run-load.js';
+import { f, lat, writeTable } from './report.js';
+import { compareScaleOut } from './scale-run.js';
 import { authorizationLoad, seedGates, seedReservations } from './suites/authorization.js';
 import { echoLimit } from './suites/echo.js';
 import { httpBench } from './suites/http.js';
 import { mixedBench } from './suites/mixed.js';
 import { operatorBench } from './suites/operator.js';
 import { type OutboxKind, outboxBench } from './suites/outbox.js';
-import { type ScaleResult, scaleBench } from './suites/scale.js';
 import { siteBench } from './suites/site.js';
 
 const argv = process.argv.slice(2);
@@ -81,9 +79,6 @@ const runs = (suite: (typeof SUITES)[number]) => only.includes(suite);
 
 const progress = (line: string) =>
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
-const f = (n: number, digits = 0) =>
-  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const lat = (l: LatencySummary) => `${f(l.p50, 2)} / ${f(l.p99, 2)} / ${f(l.p999, 2)}`;
 
 const database = arg('--database');
 const instances = Number(arg('--instances') ?? 2);
@@ -95,75 +90,8 @@ if (!Number.isInteger(instances) || instances < 1 || instances > 2) {
   process.stderr.write('bench: --instances is 1 or 2\n');
   process.exit(2);
 }
-const SCALE_PLAN = {
-  smoke: { gates: 50, rate: 200, durationMs: 1000, httpMs: 1000, contenders: 100 },
-  quick: { gates: 1000, rate: 2000, durationMs: 5000, httpMs: 4000, contenders: 1000 },
-  full: { gates: 1000, rate: 2000, durationMs: 15_000, httpMs: 10_000, contenders: 1000 },
-}[mode];
-
-function writeTable(title: string, rows: string[], columns: string): string {
-  const header = [
-    `# parkinglot benchmarks (${title})`,
-    '',
-    `${new Date().toISOString()} · ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} · Node ${process.version}`,
-    '',
-    columns,
-    columns.replace(/[^|]+/g, '---'),
-  ];
-  const table = [...header, ...rows].join('\n');
-  process.stdout.write(`${table}\n`);
-  return table;
-}
-
-/** The scale-out comparison: the embedded defaults, then PostgreSQL + Mosquitto with `instances`. */
-async function compareScaleOut(): Promise<void> {
-  const configs = [
-    { name: 'sqlite + aedes, 1 instance', variant: undefined },
-    {
-      name: `PostgreSQL + Mosquitto, ${instances} instance${instances > 1 ? 's' : ''}`,
-      variant: instances > 1 ? ('postgres-mosquitto' as const) : ('postgres' as const),
-    },
-  ];
-  const rows: string[] = [];
-  const failures: string[] = [];
-  for (const config of configs) {
-    progress(`${config.name}`);
-    const bench = await startBenchCloud(config.variant);
-    let r: ScaleResult;
-    const retriedBefore = transactStats.retries;
-    let retried = 0;
-    try {
-      r = await scaleBench(bench, SCALE_PLAN, progress);
-      retried = transactStats.retries - retriedBefore;
-    } finally {
-      await bench.close();
-    }
-    const c = config.name;
-    rows.push(
-      `| ${c} | reserve + cancel (16 clients) | ${f(r.reserveCancel.perSecond)}/s | ${lat(r.reserveCancel.latency)} | ${r.reserveCancel.errors} errors; cloud CPU ≤ ${f(r.cpuMsPerOp, 2)} ms per op${r.commitsPerOp === null ? '' : `; ${f(r.commitsPerOp, 1)} transactions per op`} |`,
-      `| ${c} | ${f(r.race.contenders)} members race for one space | ${f(r.race.won)} won, ${f(r.race.refused)} refused (409), ${f(r.race.errors)} other | ${f(r.race.ms)} ms in all | ${r.race.doubleBookings} double bookings; ${f(retried)} transactions run again over the three |`,
-      `| ${c} | authorization, ${f(SCALE_PLAN.gates)} gates, offered ${f(SCALE_PLAN.rate)}/s | ${f(r.auth.throughput)}/s (${f(r.auth.answered)} of ${f(r.auth.sent)} answered) | ${lat(r.auth.latency)} | |`,
-    );
-    if (r.race.doubleBookings > 0) failures.push(`${c}: ${r.race.doubleBookings} double bookings`);
-    if (r.reserveCancel.errors > 0) failures.push(`${c}: reserve + cancel had errors`);
-  }
-  const table = writeTable(
-    `scale-out, ${mode}`,
-    rows,
-    '| configuration | measurement | result | latency ms p50 / p99 / p99.9 | notes |',
-  );
-  if (failures.length > 0) throw new Error(failures.join('; '));
-  if (mode !== 'smoke') {
-    const dir = join(import.meta.dirname, '..', 'results');
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, `${new Date().toISOString().slice(0, 10)}-scale-${mode}.md`);
-    writeFileSync(file, `${table}\n`);
-    progress(`written to ${file}`);
-  }
-}
-
 async function main(): Promise<void> {
-  if (database === 'postgres') return compareScaleOut();
+  if (database === 'postgres') return compareScaleOut({ mode, instances, progress });
   const rows: string[] = [];
   const failures: string[] = [];
   const row = (...cells: string[]) => rows.push(`| ${cells.join(' | ')} |`);

@@ -1,6 +1,7 @@
 import type { Credential, DomainEvent } from '@parkinglot/shared';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ADMIN, domainContext } from '../../test/support/domain.js';
+import { prng } from '../../test/support/random.js';
 import type { Gate } from '../db/schema.js';
 import { iso } from '../util/time.js';
 import { AdmissionView } from './admission-view.js';
@@ -10,18 +11,6 @@ import { addSpace, registerFacility, registerGate } from './facilities.js';
 import { ingestGateEvents } from './ingestion.js';
 import { registerMember } from './members.js';
 import { cancel, expireDue, reserve } from './reservations.js';
-
-/** A small deterministic PRNG, so a failing sequence can be replayed from its seed. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** What a decision reads, without the columns only an allow uses. */
 const comparable = (facts: EntryFacts | null) =>

@@ -7,6 +7,7 @@ import { quietLogger } from '@parkinglot/platform/log';
 import { systemClock } from '@parkinglot/platform/time';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ADMIN, domainContext } from '../../test/support/domain.js';
+import { prng } from '../../test/support/random.js';
 import { applyEvent, emptyPicture, type Picture, spaceFrom } from '../../web/picture.js';
 import { readEventsAfter } from '../domain/event-log.js';
 import { addSpace, registerFacility, registerGate, retireSpace } from '../domain/facilities.js';
@@ -15,17 +16,6 @@ import { registerMember } from '../domain/members.js';
 import { cancel, expireDue, reserve } from '../domain/reservations.js';
 import { iso } from '../util/time.js';
 import { ScheduleProjector } from './schedule-projector.js';
-
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('the live view’s picture', () => {
   let env: Awaited<ReturnType<typeof domainContext>>;
