@@ -73,7 +73,14 @@ export function brokerTls(config: ResolvedConfig): BrokerTls | null {
  */
 export async function provisionExternalBroker(
   config: ResolvedConfig,
-  deps: { mqtt: MqttConnection; log: Logger; clock: Clock; operatorToken: string },
+  deps: {
+    mqtt: MqttConnection;
+    log: Logger;
+    clock: Clock;
+    operatorToken: string;
+    /** The gates registered so far, whose roles may lack a channel added since. */
+    gateIds: () => Promise<string[]>;
+  },
 ): Promise<BrokerAccounts | undefined> {
   if (config.mqttProvisioning === 'none') {
     deps.log.warn(
@@ -99,6 +106,7 @@ export async function provisionExternalBroker(
           });
         }),
     });
+    await accounts.grantGateAcls(await deps.gateIds());
   } catch (error) {
     throw new StartupError(
       `PARKING_MQTT_URL: the broker did not take the cloud's dynamic-security commands (${(error as Error).message}); ` +

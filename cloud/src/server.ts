@@ -38,6 +38,7 @@ import { CloudMetrics } from './metrics/cloud-metrics.js';
 import { metricSources } from './metrics/sources.js';
 import type { EmbeddedBroker } from './mqtt/broker.js';
 import { EmbeddedAccounts } from './mqtt/broker-accounts.js';
+import { AllowlistPublisher } from './projection/allowlist-publisher.js';
 import { EventPublisher } from './projection/publisher.js';
 import { ScheduleProjector } from './projection/schedule-projector.js';
 import { StartupError } from './startup-error.js';
@@ -224,7 +225,13 @@ export async function startCloud(
     closers.push(() => mqtt.stop());
     ctx.brokerAccounts = broker
       ? new EmbeddedAccounts(broker)
-      : await provisionExternalBroker(config, { mqtt, log, clock, operatorToken: token });
+      : await provisionExternalBroker(config, {
+          mqtt,
+          log,
+          clock,
+          operatorToken: token,
+          gateIds: async () => gates.all().map((g) => g.id),
+        });
 
     const metrics = new CloudMetrics();
     const gateStatus = new GateStatus({
@@ -284,12 +291,20 @@ export async function startCloud(
     });
     mqtt.on('connected', () => publisher.resume());
     const expiry = new HoldExpiry(ctx, config.expirySweepInterval);
+    const allowlists = new AllowlistPublisher({
+      db: database.db,
+      bus,
+      mqtt,
+      clock,
+      log: log.child('allowlist'),
+    });
     // Once per database, whichever instance holds the lease.
     const leaderWork = new LeaderWork(
       [
         { name: 'projector', start: () => projector.start(), stop: () => projector.stop() },
         { name: 'publisher', start: () => publisher.start(), stop: () => publisher.stop() },
         { name: 'hold expiry', start: () => expiry.start(), stop: () => expiry.stop() },
+        { name: 'offline allowlists', start: () => allowlists.start(), stop: () => allowlists.stop() },
         ...(homeAssistant
           ? [
               {

@@ -3,12 +3,14 @@
  * cloud, wired together. It starts with the cloud unreachable (entries are denied, exits open, events
  * wait in the outbox) and catches up when the link comes back.
  */
+
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '@parkinglot/platform/log';
 import { MqttConnection, type TlsSettings } from '@parkinglot/platform/mqtt';
 import { type Clock, systemClock } from '@parkinglot/platform/time';
 import { topics } from '@parkinglot/shared';
+import { OfflineAllowlist, withAllowlist } from './cloud/allowlist.js';
 import { CloudAuthorizer } from './cloud/authorizer.js';
 import { GateLink } from './cloud/gate-link.js';
 import { EdgeConfigError } from './config/load.js';
@@ -26,6 +28,8 @@ export interface Agent {
   link: GateLink;
   mqtt: MqttConnection;
   hardware: Hardware;
+  /** The offline allowlist, when the configuration turns it on. */
+  allowlist: OfflineAllowlist | null;
   stop(): Promise<void>;
 }
 
@@ -34,6 +38,16 @@ export interface AgentDeps {
   clock?: Clock;
   /** The gate's devices; opened from the configuration by the caller (drivers/hardware.ts). */
   hardware: Hardware;
+}
+
+/** The allowlist's public key: its PEM, or the file it is in. */
+function readPublicKey(value: string): string {
+  if (value.startsWith('-----BEGIN')) return value;
+  try {
+    return readFileSync(value, 'utf8');
+  } catch (error) {
+    throw new Error(`allowlist.publicKey ${value}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+  }
 }
 
 /** The PEM files an mqtts:// link names, read at start: a missing one stops the agent with its path. */
@@ -95,6 +109,22 @@ export async function startAgent(config: EdgeConfig, deps: AgentDeps): Promise<A
         })
       : null;
   await authorizer?.start();
+  const allowlist =
+    authorizer && config.allowlist
+      ? await OfflineAllowlist.open({
+          gateId,
+          publicKey: readPublicKey(config.allowlist.publicKey),
+          filename: join(config.dataDir, 'allowlist.sqlite'),
+          clock,
+          log: log.child('allowlist'),
+        })
+      : null;
+  if (allowlist) {
+    await mqtt.subscribe(topics.allowlist(gateId), (_topic, payload) =>
+      allowlist.receive(payload).catch((error: unknown) => log.error('could not keep the allowlist', error)),
+    );
+    mqtt.on('connected', () => void allowlist.linkReturned());
+  }
   const deliverer = new OutboxDeliverer({
     gateId,
     outbox,
@@ -114,7 +144,9 @@ export async function startAgent(config: EdgeConfig, deps: AgentDeps): Promise<A
     ...(hardware.passage ? { passage: hardware.passage } : {}),
     ...(hardware.plates ? { plates: hardware.plates } : {}),
     ...(hardware.tags ? { tags: hardware.tags } : {}),
-    ...(authorizer ? { authorizer } : {}),
+    ...(authorizer
+      ? { authorizer: allowlist ? withAllowlist(authorizer, allowlist, log.child('allowlist')) : authorizer }
+      : {}),
     recorder: outbox,
     timing: config.timing,
     exitOpensWithoutCredential: config.exitOpensWithoutCredential,
@@ -164,6 +196,7 @@ export async function startAgent(config: EdgeConfig, deps: AgentDeps): Promise<A
     link,
     mqtt,
     hardware,
+    allowlist,
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -180,6 +213,7 @@ export async function startAgent(config: EdgeConfig, deps: AgentDeps): Promise<A
       await mqtt.stop().catch((e) => log.warn('MQTT stop failed', e));
       await hardware.close().catch((e) => log.warn('hardware close failed', e));
       await outbox.close();
+      await allowlist?.close();
     },
   };
 }

@@ -11,6 +11,7 @@ export const DomainEventType = {
   GateDeactivated: 'GateDeactivated',
   SpaceRetired: 'SpaceRetired',
   MemberCredentialsChanged: 'MemberCredentialsChanged',
+  OfflineAllowlistConfigured: 'OfflineAllowlistConfigured',
   /** An operator asked a gate to act (console, HTTP or Home Assistant): who, which gate, why. */
   GateCommandIssued: 'GateCommandIssued',
   /** What came of it: the gate's answer, or that it was offline or did not answer in time. */

@@ -10,6 +10,9 @@ export const MAX_AUTH_REQUEST_BYTES = 4 * 1024;
 export const MAX_EVENT_BATCH = 256;
 export const MAX_EVENTS_PAYLOAD_BYTES = 256 * 1024;
 export const MAX_COMMAND_BYTES = 4 * 1024;
+/** A signed allowlist: some thousands of credentials at most. */
+export const MAX_ALLOWLIST_BYTES = 512 * 1024;
+export const MAX_ALLOWLIST_ENTRIES = 5_000;
 
 const id = z.string().min(1).max(64);
 /**
@@ -116,6 +119,8 @@ export const gateEventSchema = z
     reservationId: id.optional(),
     requestId: id.optional(),
     reason: z.string().max(64).optional(),
+    /** Started: admitted by the gate's offline allowlist while the cloud could not be reached. */
+    offline: z.boolean().optional(),
     at: isoTime,
     detail: z
       .record(z.string(), z.unknown())
@@ -245,3 +250,36 @@ export function describeZodError(error: z.ZodError): string {
     .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
     .join('; ');
 }
+
+/**
+ * The offline allowlist an entry gate may use only while it cannot reach the cloud: the
+ * credentials that hold a reservation there soon, and those an operator marked "always admit".
+ * `list` is the body's JSON (base64url), `signature` its Ed25519 signature (base64url): the gate
+ * verifies the bytes it got, with the public key it was configured with, before it reads them.
+ */
+export const signedAllowlistSchema = z.object({
+  list: z.string().min(1).max(MAX_ALLOWLIST_BYTES),
+  signature: z.string().min(1).max(200),
+});
+export type SignedAllowlist = z.infer<typeof signedAllowlistSchema>;
+
+export const allowlistEntrySchema = z.object({
+  kind: z.enum(['plate', 'rfid']),
+  value: z.string().min(1).max(64),
+  /** The reservation it holds; none for an "always admit" credential. */
+  reservationId: id.optional(),
+  /** Used only before this time (ISO). */
+  until: z.string().max(40),
+});
+export type AllowlistEntry = z.infer<typeof allowlistEntrySchema>;
+
+export const allowlistBodySchema = z.object({
+  v: z.literal(1),
+  gateId: z.string().min(1).max(64),
+  facilityId: z.string().min(1).max(64),
+  issuedAt: z.string().max(40),
+  /** Not used at all after this time (ISO). */
+  expiresAt: z.string().max(40),
+  entries: z.array(allowlistEntrySchema).max(MAX_ALLOWLIST_ENTRIES),
+});
+export type AllowlistBody = z.infer<typeof allowlistBodySchema>;

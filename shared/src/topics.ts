@@ -9,6 +9,7 @@
  * parking/gates/{g}/state             edge (retained)
  * parking/gates/{g}/command           cloud/operator -> edge
  * parking/gates/{g}/command/response  edge -> cloud/operator
+ * parking/gates/{g}/allowlist         cloud -> edge (retained; signed; opt-in per facility)
  * parking/events/{type}               cloud -> subscribers (domain events)
  * parking/operators/{name}/command    operator -> cloud (audited, then relayed to the gate)
  * parking/operators/{name}/command/response  cloud -> operator
@@ -49,6 +50,8 @@ export const GateChannel = {
   state: 'state',
   command: 'command',
   commandResponse: 'command/response',
+  /** The signed offline allowlist (opt-in per facility): cloud → entry gate, retained. */
+  allowlist: 'allowlist',
 } as const;
 
 export type GateChannel = (typeof GateChannel)[keyof typeof GateChannel];
@@ -67,6 +70,7 @@ export const GATE_SUBSCRIBES: ReadonlySet<GateChannel> = new Set([
   GateChannel.authResponse,
   GateChannel.eventsAck,
   GateChannel.command,
+  GateChannel.allowlist,
 ]);
 
 const GATE_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -89,6 +93,7 @@ export const topics = {
   state: (g: string) => gateTopic(g, GateChannel.state),
   command: (g: string) => gateTopic(g, GateChannel.command),
   commandResponse: (g: string) => gateTopic(g, GateChannel.commandResponse),
+  allowlist: (g: string) => gateTopic(g, GateChannel.allowlist),
   domainEvent: (type: string) => `${TOPIC_ROOT}/events/${type}`,
   /** Only the account `name` may publish here; the cloud audits and relays to the gate. */
   operatorCommand: (name: string) => `${OPERATORS_PREFIX}${name}/command`,

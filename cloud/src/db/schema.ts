@@ -157,6 +157,24 @@ export interface GateCommandsTable {
 
 export type CommandVia = 'mqtt' | 'http' | 'homeassistant';
 
+/** The key gates' offline allowlists are signed with (Ed25519, PEM). */
+export interface SigningKeysTable {
+  id: string;
+  public_key: string;
+  private_key: string;
+  created_at: string;
+}
+
+export interface OfflineAllowlistsTable {
+  facility_id: string;
+  /** 1 on, 0 off. */
+  enabled: number;
+  window_minutes: number;
+  /** JSON: [{kind, value, note?}], credentials admitted offline whatever they hold. */
+  always_admit: string;
+  updated_at: string;
+}
+
 export interface CheckpointsTable {
   name: string;
   seq: number;
@@ -194,6 +212,8 @@ export interface Database {
   credential_turns: CredentialTurnsTable;
   operator_accounts: OperatorAccountsTable;
   gate_commands: GateCommandsTable;
+  signing_keys: SigningKeysTable;
+  offline_allowlists: OfflineAllowlistsTable;
   schedule_spaces: ScheduleSpacesTable;
 }
 

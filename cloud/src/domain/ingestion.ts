@@ -322,6 +322,14 @@ async function onStarted(
       .execute();
   }
   if (notOwned) return { outcome: 'anomaly', anomaly: 'reservation_not_owned', events };
+  // Let in by the gate's offline allowlist: its reservation was cancelled (or lapsed) meanwhile,
+  // or it was an "always admit" credential. The car is inside all the same; the anomaly says why.
+  if (!reservation && event.offline) {
+    const anomaly = event.reservationId
+      ? 'offline_admit_reservation_gone'
+      : 'offline_admit_without_reservation';
+    return { outcome: 'anomaly', anomaly, events };
+  }
   if (!reservation) return { outcome: 'anomaly', anomaly: 'started_without_reservation', events };
   return { outcome: 'applied', events };
 }

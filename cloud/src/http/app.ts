@@ -12,6 +12,7 @@ import { authenticate, type Env, requireStaff } from './auth.js';
 import { endpoint } from './endpoint.js';
 import { errorBody, errorHandler } from './errors.js';
 import { countRequests } from './request-metrics.js';
+import { allowlistRoutes, signingKeyRoutes } from './routes/allowlist.js';
 import { commandRoutes, gateEventRoutes } from './routes/commands.js';
 import { eventRoutes } from './routes/events.js';
 import { facilityRoutes } from './routes/facilities.js';
@@ -134,6 +135,8 @@ export function createHttpApp(ctx: DomainContext, options: HttpAppOptions) {
   api.use(signedIn);
   const { commander, gateStatus: status } = options;
   api.route('/facilities', facilityRoutes(ctx, status));
+  api.route('/facilities', allowlistRoutes(ctx));
+  api.route('/signing-key', signingKeyRoutes(ctx));
   api.route('/spaces', spaceRoutes(ctx));
   api.route('/gates', gateRoutes(ctx, { commander, status }));
   api.route('/members', memberRoutes(ctx));

@@ -203,6 +203,23 @@ export class DynsecAccounts implements BrokerAccounts {
     );
   }
 
+  /**
+   * Gives gates made before a channel was added to their ACL (the offline allowlist) what their
+   * role now lists. Run at start; what is there already is left as it is.
+   */
+  async grantGateAcls(gateIds: string[]): Promise<void> {
+    for (let i = 0; i < gateIds.length; i += 100) {
+      await this.dynsec.run(
+        gateIds
+          .slice(i, i + 100)
+          .flatMap((gateId) =>
+            gateAcls(gateId).map((acl) => ({ command: 'addRoleACL', rolename: gateRole(gateId), ...acl })),
+          ),
+        (error) => alreadyThere(error) || /not found/i.test(error),
+      );
+    }
+  }
+
   async addGate(gateId: string, password: string): Promise<void> {
     const rolename = gateRole(gateId);
     await this.dynsec.run([

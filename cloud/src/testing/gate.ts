@@ -14,6 +14,8 @@ export class TestGate {
     readonly client: MqttClient,
   ) {
     client.on('message', (topic, payload) => {
+      // Only its own answers are this helper's to read; a test reads the rest itself.
+      if (topic !== topics.authResponse(gateId) && topic !== topics.eventsAck(gateId)) return;
       const body = JSON.parse(payload.toString('utf8'));
       if (topic === topics.authResponse(gateId)) this.pending.get(body.requestId)?.(body);
       if (topic === topics.eventsAck(gateId)) {

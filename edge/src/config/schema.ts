@@ -147,6 +147,11 @@ export const edgeConfigSchema = z
       .default({}),
     exitOpensWithoutCredential: flag.default(true),
     /**
+     * The opt-in offline allowlist (docs/protocol.md): the cloud's public key (GET /api/signing-key),
+     * as its PEM or a file holding it. Without it the gate never admits without the cloud.
+     */
+    allowlist: z.object({ publicKey: z.string().min(1).max(10_000) }).optional(),
+    /**
      * Entry gates with an arrival loop: ask the cloud at the read, while the loop confirms the car;
      * an allow whose car is not confirmed within timing.readAheadMs is released (EntryAborted).
      */

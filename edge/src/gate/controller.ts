@@ -326,6 +326,7 @@ export class GateController {
         credential,
         reservationId: decision.reservationId,
         requestId: decision.requestId,
+        ...(decision.offline ? { offline: true } : {}),
       });
     }
     this.attempts += 1;

@@ -11,6 +11,7 @@ export function passageEvent(direction: 'entry' | 'exit', a: Omit<Admission, 'un
       credential: a.credential,
       reservationId: a.reservationId,
       requestId: a.requestId,
+      ...(a.offline ? { offline: true } : {}),
     };
   }
   if (a.credential) return { type: 'Ended', credential: a.credential };

@@ -29,6 +29,8 @@ export interface Admission {
   reservationId?: string;
   requestId?: string;
   manual?: { commandId: string; by: string };
+  /** Let in by the offline allowlist (its Started says so). */
+  offline?: boolean;
   /** The passage loop saw the vehicle under the arm. */
   under: boolean;
 }

@@ -3,7 +3,15 @@ import type { Credential } from '@parkinglot/shared';
 
 /** The cloud's answer as the gate acts on it: only a literal "allow" becomes `allow: true`. */
 export type EntryDecision =
-  | { allow: true; requestId: string; reservationId: string; spaceLabel?: string }
+  | {
+      allow: true;
+      requestId: string;
+      /** None for an "always admit" credential let in offline. */
+      reservationId?: string;
+      spaceLabel?: string;
+      /** Let in by the offline allowlist: the cloud could not be asked. */
+      offline?: true;
+    }
   | {
       allow: false;
       requestId: string;
@@ -24,6 +32,8 @@ export interface GateEventInput {
   reservationId?: string;
   requestId?: string;
   reason?: string;
+  /** Started: let in by the offline allowlist. */
+  offline?: boolean;
   detail?: Record<string, unknown>;
 }
 

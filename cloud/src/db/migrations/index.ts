@@ -10,6 +10,7 @@ import * as m004 from './004-event-log-order.js';
 import * as m005 from './005-credential-turns.js';
 import * as m006 from './006-operator-accounts.js';
 import * as m007 from './007-retirement.js';
+import * as m008 from './008-offline-allowlist.js';
 
 export type SqlDialectName = 'sqlite' | 'postgres';
 
@@ -27,6 +28,7 @@ const MIGRATIONS: Record<string, MigrationModule> = {
   '005-credential-turns': m005,
   '006-operator-accounts': m006,
   '007-retirement': m007,
+  '008-offline-allowlist': m008,
 };
 
 class StaticProvider implements MigrationProvider {
