@@ -123,7 +123,16 @@ export async function startAgent(config: EdgeConfig, deps: AgentDeps): Promise<A
     await mqtt.subscribe(topics.allowlist(gateId), (_topic, payload) =>
       allowlist.receive(payload).catch((error: unknown) => log.error('could not keep the allowlist', error)),
     );
-    mqtt.on('connected', () => void allowlist.linkReturned());
+    // The offline anti-passback holds until the cloud has every offline Started (connected, the
+    // outbox empty): a broker blip with the cloud away does not re-arm it.
+    const reconciled = () => {
+      if (!mqtt.isConnected || outbox.depth > 0) return;
+      allowlist
+        .linkReturned()
+        .catch((error: unknown) => log.error('could not clear the offline admissions', error));
+    };
+    mqtt.on('connected', reconciled);
+    outbox.onDepthChange(reconciled);
   }
   const deliverer = new OutboxDeliverer({
     gateId,

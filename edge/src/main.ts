@@ -19,15 +19,19 @@ async function main(argv: string[]): Promise<void> {
   const log = createLogger(`edge:${config.gateId}`, config.logLevel);
   const clock = systemClock;
   let shutdown: { stopping: boolean } | null = null;
+  let opened: { close(): Promise<void> } | null = null;
   const hardware = await openHardware(config, {
     log,
     clock,
     onBoardLost: () => {
       if (shutdown?.stopping) return;
-      log.error('the Firmata board link was lost; exiting so the supervisor restarts the agent');
-      process.exit(EXIT_BOARD_LOST);
+      log.error('the board (Firmata or GPIO) was lost; exiting so the supervisor restarts the agent');
+      // Its lines are let go first (a GPIO relay held by a tool would outlive the agent), briefly.
+      const bounded = new Promise((resolve) => setTimeout(resolve, 2_000).unref());
+      void Promise.race([opened?.close(), bounded]).finally(() => process.exit(EXIT_BOARD_LOST));
     },
   });
+  opened = hardware;
   const agent = await startAgent(config, { log, clock, hardware });
   process.stdout.write(
     `parkinglot edge agent: gate ${config.gateId} (${config.direction}), cloud ${config.mqtt.url}, ` +

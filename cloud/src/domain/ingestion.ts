@@ -357,9 +357,10 @@ async function onEntryAborted(trx: Trx, gate: Gate, event: GateEvent, now: numbe
     .set({ ...NO_ADMISSION, updated_at: iso(now) })
     .where('admission_gate_id', '=', gate.id)
     .where('status', '=', 'reserved');
-  query = event.reservationId
-    ? query.where('id', '=', event.reservationId)
-    : query.where('admission_request_id', '=', event.requestId!);
+  if (event.reservationId) query = query.where('id', '=', event.reservationId);
+  // The request it aborts, when it names one: a late abort of an earlier request must not release
+  // the admission a newer request of the same car holds now.
+  if (event.requestId) query = query.where('admission_request_id', '=', event.requestId);
   const released = await query.returning('id').executeTakeFirst();
   if (!released) return record(gate, event);
   return {

@@ -35,7 +35,12 @@ export interface SigningKey {
 
 /** The signing key, made once for the database (by whichever instance asks first). */
 export async function signingKey(db: Kysely<Database>, now: number): Promise<SigningKey> {
-  let row = await db.selectFrom('signing_keys').selectAll().orderBy('created_at').executeTakeFirst();
+  let row = await db
+    .selectFrom('signing_keys')
+    .selectAll()
+    .orderBy('created_at')
+    .orderBy('id')
+    .executeTakeFirst();
   if (!row) {
     const { publicKey, privateKey } = generateKeyPairSync('ed25519');
     await db
@@ -48,7 +53,12 @@ export async function signingKey(db: Kysely<Database>, now: number): Promise<Sig
       })
       .execute();
     // Two instances starting at once: the first key made is the one.
-    row = await db.selectFrom('signing_keys').selectAll().orderBy('created_at').executeTakeFirstOrThrow();
+    row = await db
+      .selectFrom('signing_keys')
+      .selectAll()
+      .orderBy('created_at')
+      .orderBy('id')
+      .executeTakeFirstOrThrow();
   }
   const privateKey = createPrivateKey(row.private_key);
   return { id: row.id, publicKey: row.public_key, sign: (data) => sign(null, data, privateKey) };

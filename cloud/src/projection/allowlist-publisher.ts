@@ -31,6 +31,7 @@ const CHANGES = new Set([
 
 export class AllowlistPublisher {
   private key: SigningKey | null = null;
+  private turn: Promise<void> = Promise.resolve();
   private renewal: unknown = null;
   private readonly pending = new Map<string, unknown>();
   private unfollow: (() => void) | null = null;
@@ -40,12 +41,15 @@ export class AllowlistPublisher {
   ) {}
 
   async start(): Promise<void> {
-    this.key = await signingKey(this.deps.db, this.deps.clock.now());
+    this.key = await signingKey(this.deps.db, this.deps.clock.now()).catch((error: unknown) => {
+      this.deps.log.warn('the signing key could not be read; lists wait for the next renewal', error);
+      return null;
+    });
     this.unfollow = this.deps.bus.on('eventsAppended', ({ events }) => {
       for (const e of events) if (CHANGES.has(e.type) && e.facilityId) this.soon(e.facilityId);
     });
-    await this.renewAll();
     this.renewal = this.deps.clock.setInterval(() => void this.renewAll(), RENEW_MS);
+    await this.renewAll();
   }
 
   async stop(): Promise<void> {
@@ -69,15 +73,35 @@ export class AllowlistPublisher {
   }
 
   private async renewAll(): Promise<void> {
-    const facilities = await this.deps.db.selectFrom('offline_allowlists').select('facility_id').execute();
-    for (const f of facilities) await this.renew(f.facility_id);
+    try {
+      const facilities = await this.deps.db.selectFrom('offline_allowlists').select('facility_id').execute();
+      for (const f of facilities) await this.renew(f.facility_id);
+    } catch (error) {
+      this.deps.log.warn('the offline allowlists were not renewed; the next round tries again', error);
+    }
   }
 
-  /** Publishes the facility's entry gates' lists (or empties their topics when it is off). */
-  async renew(facilityId: string): Promise<void> {
+  /**
+   * Publishes the facility's entry gates' lists (or empties their topics when it is off). One
+   * renewal at a time: two built side by side could publish the older last.
+   */
+  renew(facilityId: string): Promise<void> {
+    const run = this.turn.then(() => this.publish(facilityId));
+    this.turn = run;
+    return run;
+  }
+
+  private async publish(facilityId: string): Promise<void> {
     try {
+      this.key ??= await signingKey(this.deps.db, this.deps.clock.now());
       const key = this.key;
-      if (!key) return;
+      // A facility never configured has never had a list: nothing to publish, nothing to empty.
+      const configured = await this.deps.db
+        .selectFrom('offline_allowlists')
+        .select('facility_id')
+        .where('facility_id', '=', facilityId)
+        .executeTakeFirst();
+      if (!configured) return;
       const setting = await getSetting(this.deps.db, facilityId);
       const gates = await this.deps.db
         .selectFrom('gates')

@@ -238,4 +238,29 @@ describe('event ingestion', () => {
     await entry.sendEvents(aborted, aborted.eventId);
     expect((await entry.authorize({ kind: 'plate', value: '50BA500' })).decision).toBe('allow');
   });
+
+  it('releases an admission only for the request an EntryAborted names, not a newer one', async () => {
+    const space = await t.api.expect(201, 'POST', `/api/facilities/${site.facility.id}/spaces`, {
+      label: 'I-9',
+      floor: 1,
+    });
+    const m = await t.api.member('Twice read', ['30TW300']);
+    await t.api.reserve(m.token, space.id, '30TW300');
+    const older = await entry.authorize({ kind: 'plate', value: '30TW300' });
+    expect(older.decision).toBe('allow');
+    const held = () =>
+      db()
+        .selectFrom('reservations')
+        .select(['admission_request_id'])
+        .where('plate', '=', '30TW300')
+        .executeTakeFirstOrThrow();
+    const reservationId = (older as { reservationId: string }).reservationId;
+    // An abort of some other request for the same reservation (a late one, say) holds on.
+    const stale = event('EntryAborted', undefined, { reservationId, requestId: 'req-someone-else' });
+    await entry.sendEvents(stale, stale.eventId);
+    expect((await held()).admission_request_id).toBe(older.requestId);
+    const own = event('EntryAborted', undefined, { reservationId, requestId: older.requestId });
+    await entry.sendEvents(own, own.eventId);
+    expect((await held()).admission_request_id).toBeNull();
+  });
 });

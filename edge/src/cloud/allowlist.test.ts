@@ -123,4 +123,54 @@ describe('the offline allowlist', () => {
     expect(second).toMatchObject({ allow: false, reason: 'cloud_disconnected' });
     await list.close();
   });
+
+  it('keeps the newest list, refuses an old one and a clock far behind, and one reservation is one offline entry', async () => {
+    const cloud = pair();
+    const { list } = await open(pem(cloud.publicKey));
+    await list.receive(signed({ issuedAt: at(0) }, cloud.privateKey));
+    await list.receive(signed({ issuedAt: at(-60_000), entries: [] }, cloud.privateKey));
+    expect(list.stats.refused).toBe(1);
+    expect(list.listed(plate)).toBe(true);
+    // The plate and its member's tag hold one reservation: one offline entry between them.
+    await list.receive(
+      signed(
+        {
+          issuedAt: at(1000),
+          entries: [
+            { kind: 'plate', value: '12가3456', reservationId: 'res_1', until: at(600_000) },
+            { kind: 'rfid', value: 'AB12CD34EF', reservationId: 'res_1', until: at(600_000) },
+          ],
+        },
+        cloud.privateKey,
+      ),
+    );
+    expect(await list.admit(plate)).not.toBeNull();
+    expect(await list.admit({ kind: 'rfid', value: 'AB12CD34EF' })).toBeNull();
+    await list.close();
+    // A gate whose clock is far behind the list's issue (rebooted without a clock) does not use it.
+    const late = await OfflineAllowlist.open({
+      gateId: 'gate_a',
+      publicKey: pem(cloud.publicKey),
+      filename: join(mkdtempSync(join(tmpdir(), 'parkinglot-allowlist-')), 'allowlist.sqlite'),
+      clock: { now: () => NOW - 3_600_000 } as never,
+      log: quietLogger(),
+    });
+    await late.receive(signed({}, cloud.privateKey));
+    expect(late.listed(plate)).toBe(false);
+    await late.close();
+  });
+
+  it('is never consulted for an early ask, before the car is at the barrier', async () => {
+    const cloud = pair();
+    const { list } = await open(pem(cloud.publicKey));
+    await list.receive(signed({}, cloud.privateKey));
+    const unreachable: EntryAuthorizer = {
+      authorize: async () => ({ allow: false, requestId: 'req_1', reason: 'cloud_unreachable' }),
+    };
+    const wrapped = withAllowlist(unreachable, list, quietLogger());
+    expect(await wrapped.authorize(plate, { early: true })).toMatchObject({ allow: false });
+    expect(list.listed(plate)).toBe(true);
+    expect(await wrapped.authorize(plate)).toMatchObject({ allow: true, offline: true });
+    await list.close();
+  });
 });

@@ -30,6 +30,9 @@ interface AllowlistDb {
   offline_admitted: { kind: string; value: string; at: string };
 }
 
+/** How far behind a list's issue time the gate's clock may be and still use it. */
+const MAX_CLOCK_BEHIND_MS = 5 * 60_000;
+
 /** Why a reason from the authorizer means the cloud could not be asked at all. */
 const UNREACHABLE = new Set(['cloud_unreachable', 'cloud_disconnected']);
 
@@ -108,6 +111,16 @@ export class OfflineAllowlist {
       this.o.log.warn('refused an allowlist that does not verify (wrong key, tampered, or not this gate’s)');
       return;
     }
+    // An older list than the one held (two renewals crossing, a leader handing over) is not a downgrade.
+    const held = this.current ? this.verified(this.current) : null;
+    const incoming = this.verified(signed.data)!;
+    if (held && incoming.issuedAt < held.issuedAt) {
+      this.stats.refused += 1;
+      this.o.log.warn(
+        `refused an allowlist issued ${incoming.issuedAt}, older than the one held (${held.issuedAt})`,
+      );
+      return;
+    }
     this.stats.received += 1;
     this.current = signed.data;
     const row = { id: 1, ...signed.data, received_at: new Date(this.o.clock.now()).toISOString() };
@@ -118,41 +131,58 @@ export class OfflineAllowlist {
       .execute();
   }
 
-  /** Whether a good list names `credential` now (what `admit` would use), without admitting it. */
-  listed(credential: Credential): boolean {
+  /**
+   * The entry of a good list that names `credential` now, if any. The list is verified again, and
+   * used only between its issue (give or take the clock skew a gate may have) and its expiry: a gate
+   * whose clock fell behind (a board without a battery clock, rebooted offline) does not bring an old
+   * list back to life.
+   */
+  private entryFor(credential: Credential): AllowlistEntry | null {
     const body = this.current ? this.verified(this.current) : null;
-    const now = new Date(this.o.clock.now()).toISOString();
+    const nowMs = this.o.clock.now();
+    const now = new Date(nowMs).toISOString();
+    if (!body || body.expiresAt <= now) return null;
+    if (nowMs < Date.parse(body.issuedAt) - MAX_CLOCK_BEHIND_MS) return null;
     return (
-      !!body &&
-      body.expiresAt > now &&
-      body.entries.some((e) => e.kind === credential.kind && e.value === credential.value && e.until > now)
+      body.entries.find((e) => e.kind === credential.kind && e.value === credential.value && e.until > now) ??
+      null
     );
   }
 
-  /** The entry that admits `credential` offline now, if any; it is then refused a second time. */
+  /** Whether a good list names `credential` now (what `admit` would use), without admitting it. */
+  listed(credential: Credential): boolean {
+    return this.entryFor(credential) !== null;
+  }
+
+  /**
+   * The entry that admits `credential` offline now, if any. Then neither it nor the reservation it
+   * holds is admitted offline again (a plate and its member's tag are one reservation).
+   */
   async admit(credential: Credential): Promise<AllowlistEntry | null> {
-    const signed = this.current;
-    const body = signed ? this.verified(signed) : null;
-    const now = new Date(this.o.clock.now()).toISOString();
-    if (!body || body.expiresAt <= now) return null;
-    const key = `${credential.kind}:${credential.value}`;
-    if (this.admitted.has(key)) return null;
-    const entry = body.entries.find(
-      (e) => e.kind === credential.kind && e.value === credential.value && e.until > now,
-    );
+    const entry = this.entryFor(credential);
     if (!entry) return null;
-    this.admitted.add(key);
+    const keys = [
+      { kind: credential.kind as string, value: credential.value },
+      ...(entry.reservationId ? [{ kind: 'reservation', value: entry.reservationId }] : []),
+    ];
+    if (keys.some((k) => this.admitted.has(`${k.kind}:${k.value}`))) return null;
+    const now = new Date(this.o.clock.now()).toISOString();
+    for (const k of keys) this.admitted.add(`${k.kind}:${k.value}`);
     await this.db
       .insertInto('offline_admitted')
-      .values({ kind: credential.kind, value: credential.value, at: now })
+      .values(keys.map((k) => ({ ...k, at: now })))
       .onConflict((oc) => oc.columns(['kind', 'value']).doNothing())
       .execute();
     this.stats.offlineAllows += 1;
     return entry;
   }
 
-  /** The link is back: the cloud decides again, and offline admissions are its to reconcile. */
+  /**
+   * The cloud has everything the gate did offline (the link is up and the outbox empty): it decides
+   * again, and it keeps one car inside per credential from here on.
+   */
   async linkReturned(): Promise<void> {
+    if (this.admitted.size === 0) return;
     this.admitted.clear();
     await this.db.deleteFrom('offline_admitted').execute();
   }
@@ -172,9 +202,10 @@ export function withAllowlist(
   log: Logger,
 ): EntryAuthorizer {
   return {
-    async authorize(credential: Credential): Promise<EntryDecision> {
-      const decision = await authorizer.authorize(credential);
-      if (decision.allow || !UNREACHABLE.has(decision.reason)) return decision;
+    async authorize(credential: Credential, options?: { early?: boolean }): Promise<EntryDecision> {
+      const decision = await authorizer.authorize(credential, options);
+      // An early ask is before the car is confirmed: the list is for a car at the barrier only.
+      if (options?.early || decision.allow || !UNREACHABLE.has(decision.reason)) return decision;
       const entry = await allowlist.admit(credential).catch((error: unknown) => {
         log.error('the offline allowlist could not be read; deny', error);
         return null;

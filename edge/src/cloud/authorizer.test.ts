@@ -129,10 +129,10 @@ describe('cloud authorizer (fail closed)', () => {
     expect(r.authorizer.breaker.state).toBe('open');
   });
 
-  it('denies whatever is pending on stop', async () => {
+  it('denies whatever is pending on stop, saying the cloud may have allowed it (never an offline allow)', async () => {
     const r = await rig();
     const d = r.authorizer.authorize(plate);
     r.authorizer.stop();
-    expect(await d).toMatchObject({ allow: false, reason: 'cloud_disconnected' });
+    expect(await d).toMatchObject({ allow: false, reason: 'agent_stopping', cloudMayHaveAllowed: true });
   });
 });

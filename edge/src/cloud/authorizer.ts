@@ -36,6 +36,8 @@ export const LocalDenyReason = {
   circuitOpen: 'cloud_unreachable',
   disconnected: 'cloud_disconnected',
   badResponse: 'bad_response',
+  /** The agent is stopping with the request unanswered: the cloud may have allowed it. */
+  stopping: 'agent_stopping',
 } as const;
 
 interface Pending {
@@ -136,7 +138,7 @@ export class CloudAuthorizer implements EntryAuthorizer {
   stop(): void {
     for (const [requestId, p] of this.pending) {
       this.o.clock.clearTimeout(p.timer);
-      p.resolve(this.deny(requestId, LocalDenyReason.disconnected));
+      p.resolve(this.deny(requestId, LocalDenyReason.stopping, true));
     }
     this.pending.clear();
   }

@@ -199,6 +199,27 @@ describe('gate state machine', () => {
     expect(off.barrier.commands).toEqual(['open']);
   });
 
+  it('asks again at the barrier when the early ask found the cloud unreachable', async () => {
+    const r = rig('entry');
+    let answers = 0;
+    const inner = r.authorizer.authorize.bind(r.authorizer);
+    r.authorizer.authorize = async (c, options) => {
+      answers += 1;
+      if (answers === 1) {
+        expect(options).toEqual({ early: true });
+        return { allow: false, requestId: 'req-early', reason: 'cloud_disconnected' };
+      }
+      return inner(c);
+    };
+    r.plates.read('12가3456');
+    await r.settle();
+    r.arrival.set(true);
+    await r.settle();
+    expect(answers).toBe(2);
+    expect(r.barrier.commands).toEqual(['open']);
+    expect(r.recorder.events).toEqual([]);
+  });
+
   it('waits for an early decision still on its way when the car is confirmed, and asks only once', async () => {
     const r = rig('entry');
     let answer: (() => void) | null = null;

@@ -27,6 +27,15 @@ import type { EntryDecision, GateEventInput, GatePhase } from './types.js';
 export type { GateSnapshot } from './inputs.js';
 export type { GateControllerOptions } from './options.js';
 
+/** Denials the edge gives itself when the cloud did not answer (cloud/authorizer.ts). */
+const LOCAL_DENIALS = new Set([
+  'cloud_timeout',
+  'cloud_unreachable',
+  'cloud_disconnected',
+  'bad_response',
+  'agent_stopping',
+]);
+
 export class GateController {
   private phase: GatePhase = 'idle';
   private epoch = 0;
@@ -86,9 +95,10 @@ export class GateController {
     for (const off of this.unsubscribers.splice(0)) off();
     if (this.startupTimer !== null) this.o.clock.clearTimeout(this.startupTimer);
     this.clearTimer();
+    // Taken before the queue drains, so that it cannot lapse into an input nobody runs.
+    const early = this.early?.drop();
     await this.queue;
     this.clearTimer();
-    const early = this.early?.drop();
     if (early) await this.release(early, 'the agent stopped before the car arrived');
   }
 
@@ -310,7 +320,27 @@ export class GateController {
   private async onCredential(credential: Credential, asked?: Promise<EntryDecision>): Promise<void> {
     if (this.o.direction === 'exit') return this.openFor({ credential });
     this.enter('authorizing');
-    const decision = await (asked ?? this.o.authorizer!.authorize(credential));
+    let decision = await (asked ?? this.o.authorizer!.authorize(credential));
+    if (asked && !decision.allow && LOCAL_DENIALS.has(decision.reason)) {
+      // Asked at the read, the cloud could not answer: it may now, and if it still cannot, the car
+      // is at the barrier for the offline allowlist. What that first request may hold is let go.
+      const first = decision;
+      await this.release(
+        { id: 0, credential, decision: Promise.resolve(first) },
+        'asked again at the barrier',
+      );
+      decision = await this.o.authorizer!.authorize(credential);
+    }
+    if (decision.allow && this.stopping) {
+      // Stopping: the barrier does not open now, so the cloud must not hold the reservation for it.
+      await this.record(
+        entryAborted(
+          { credential, reservationId: decision.reservationId, requestId: decision.requestId },
+          'the agent stopped before the barrier opened',
+        ),
+      );
+      return;
+    }
     if (decision.allow) {
       if (this.o.arrival && !this.vehicleWaiting()) {
         // The car left while the cloud decided: release the admission the cloud is holding for it.

@@ -40,17 +40,30 @@ export class EarlyDecision {
    * lapsed to make room for it, if any, for the caller to release.
    */
   ask(credential: Credential): Early | null {
-    if (this.current && same(this.current.credential, credential)) return null;
+    if (this.current && same(this.current.credential, credential)) {
+      // Read again (a car waiting in view): its window starts again, as the read-ahead's does.
+      const current = this.current;
+      this.deps.clock.clearTimeout(current.timer);
+      current.timer = this.lapseAfterWindow(current);
+      return null;
+    }
     const replaced = this.drop();
     const id = ++this.ids;
-    const early: Early = { id, credential, decision: this.deps.authorizer.authorize(credential) };
-    const timer = this.deps.clock.setTimeout(() => {
-      if (this.current?.id !== id) return;
+    const early: Early = {
+      id,
+      credential,
+      decision: this.deps.authorizer.authorize(credential, { early: true }),
+    };
+    this.current = { ...early, timer: this.lapseAfterWindow(early) };
+    return replaced;
+  }
+
+  private lapseAfterWindow(early: Early): unknown {
+    return this.deps.clock.setTimeout(() => {
+      if (this.current?.id !== early.id) return;
       this.current = null;
       this.deps.onLapsed(early);
     }, this.deps.windowMs);
-    this.current = { ...early, timer };
-    return replaced;
   }
 
   /** The early decision for this credential, taken for use (it will not lapse); null if there is none. */

@@ -21,8 +21,11 @@ export type EntryDecision =
     };
 
 export interface EntryAuthorizer {
-  /** Never rejects: a timeout, an open circuit or a bad answer is a deny. */
-  authorize(credential: Credential): Promise<EntryDecision>;
+  /**
+   * Never rejects: a timeout, an open circuit or a bad answer is a deny. `early`: asked at the read,
+   * before the car is confirmed (early-decision.ts): the cloud's answer only, no offline allowlist.
+   */
+  authorize(credential: Credential, options?: { early?: boolean }): Promise<EntryDecision>;
 }
 
 /** An event for the outbox; the recorder assigns eventId and time. */

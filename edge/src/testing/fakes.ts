@@ -126,7 +126,7 @@ export class ScriptedAuthorizer implements EntryAuthorizer {
   readonly asked: Credential[] = [];
   private n = 0;
   constructor(public decide: (credential: Credential) => 'allow' | string = () => 'allow') {}
-  async authorize(credential: Credential): Promise<EntryDecision> {
+  async authorize(credential: Credential, _options?: { early?: boolean }): Promise<EntryDecision> {
     this.asked.push(credential);
     const requestId = `req-${++this.n}`;
     const answer = this.decide(credential);

@@ -32,6 +32,15 @@ const defaultRun: Run = (command, args) =>
 
 const biasArgs = (bias: Bias) => (bias === 'as-is' ? [] : [`--bias=${bias}`]);
 
+/** How long a tool has to stop on SIGTERM before it is killed. */
+const STOP_GRACE_MS = 2_000;
+
+/** Every tool running, stopped with the agent however it exits (a held relay line must not outlive it). */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 class ToolsChip implements GpioChip {
   private readonly lostListeners = new Set<(why: Error) => void>();
   private readonly children = new Set<ChildProcess>();
@@ -46,13 +55,15 @@ class ToolsChip implements GpioChip {
   private start(args: string[]): ChildProcess {
     const child = this.spawn(args[0]!, args.slice(1));
     this.children.add(child);
+    running.add(child);
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString('utf8')).slice(-500);
     });
-    child.once('error', (error) => this.lose(new Error(`${args[0]}: ${error.message}`)));
+    child.on('error', (error) => this.lose(new Error(`${args[0]}: ${error.message}`)));
     child.once('exit', (code, signal) => {
       this.children.delete(child);
+      running.delete(child);
       if ((child as ChildProcess & { stopped?: boolean }).stopped || this.closing) return;
       this.lose(
         new Error(
@@ -69,7 +80,10 @@ class ToolsChip implements GpioChip {
     (child as ChildProcess & { stopped?: boolean }).stopped = true;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGTERM');
-    return exited;
+    // A tool that does not stop must not hold its line, or the agent's shutdown, for ever.
+    const force = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+    force.unref?.();
+    return exited.finally(() => clearTimeout(force));
   }
 
   output(offset: number, high: boolean): GpioOutput {
