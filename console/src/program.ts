@@ -4,7 +4,6 @@
  */
 import type { CommandAction } from '@parkinglot/shared';
 import { Command, InvalidArgumentError } from 'commander';
-import type { MqttClient } from 'mqtt';
 import { CloudApi, ConsoleError, type GateInfo, listGates } from './api.js';
 import { describeResult, sendCommand } from './command.js';
 import { findGate, gateRows, gateTableRows, readRetained } from './gates.js';
@@ -255,5 +254,4 @@ export function sessionFrom(flags: SettingFlags & { json?: boolean; color?: bool
   return { settings, api: new CloudApi(settings.cloudUrl, settings.token), out };
 }
 
-export type { MqttClient };
 export { SettingsError };

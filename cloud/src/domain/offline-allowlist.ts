@@ -65,12 +65,20 @@ export async function signingKey(db: Kysely<Database>, now: number): Promise<Sig
 }
 
 export async function getSetting(db: Kysely<Database>, facilityId: string): Promise<AllowlistSetting> {
+  return (await findSetting(db, facilityId)) ?? DEFAULT_SETTING;
+}
+
+/** The facility's setting, or null when it was never configured (it never had a list). */
+export async function findSetting(
+  db: Kysely<Database>,
+  facilityId: string,
+): Promise<AllowlistSetting | null> {
   const row = await db
     .selectFrom('offline_allowlists')
     .selectAll()
     .where('facility_id', '=', facilityId)
     .executeTakeFirst();
-  if (!row) return DEFAULT_SETTING;
+  if (!row) return null;
   return {
     enabled: row.enabled === 1,
     windowMinutes: row.window_minutes,

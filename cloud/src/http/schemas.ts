@@ -2,7 +2,7 @@
  * What the API answers, as zod schemas for the OpenAPI document (docs/protocol.md has the prose).
  * The request schemas live in @parkinglot/shared, where clients validate with them too.
  */
-import { COMMAND_OUTCOMES, operatorRoleSchema } from '@parkinglot/shared';
+import { COMMAND_OUTCOMES, operatorCommandResultSchema, operatorRoleSchema } from '@parkinglot/shared';
 import { z } from 'zod';
 
 const time = z.string().meta({ description: 'ISO-8601, UTC', example: '2026-12-01T08:00:00.000Z' });
@@ -184,16 +184,8 @@ export const eventsSchema = z
   .object({ events: z.array(domainEventSchema), lastSeq: z.number().int() })
   .meta({ id: 'EventLogPage' });
 
-export const commandResultSchema = z
-  .object({
-    commandId: z.string(),
-    gateId: z.string().optional(),
-    outcome: z.enum(COMMAND_OUTCOMES),
-    ok: z.boolean(),
-    error: z.string().optional(),
-    at: time,
-  })
-  .meta({ id: 'CommandResult' });
+/** What a command came to: the same answer the console gets on its MQTT response topic. */
+export const commandResultSchema = operatorCommandResultSchema.meta({ id: 'CommandResult' });
 
 export const commandRecordSchema = z
   .object({

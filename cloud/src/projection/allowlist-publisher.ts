@@ -10,7 +10,7 @@ import { topics } from '@parkinglot/shared';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { EventBus } from '../domain/bus.js';
-import { buildAllowlist, getSetting, type SigningKey, signingKey } from '../domain/offline-allowlist.js';
+import { buildAllowlist, findSetting, type SigningKey, signingKey } from '../domain/offline-allowlist.js';
 import type { MqttPort } from '../gateway/port.js';
 
 /** A list is renewed at least this often; it lasts its facility's window (minutes) beyond. */
@@ -96,13 +96,8 @@ export class AllowlistPublisher {
       this.key ??= await signingKey(this.deps.db, this.deps.clock.now());
       const key = this.key;
       // A facility never configured has never had a list: nothing to publish, nothing to empty.
-      const configured = await this.deps.db
-        .selectFrom('offline_allowlists')
-        .select('facility_id')
-        .where('facility_id', '=', facilityId)
-        .executeTakeFirst();
-      if (!configured) return;
-      const setting = await getSetting(this.deps.db, facilityId);
+      const setting = await findSetting(this.deps.db, facilityId);
+      if (!setting) return;
       const gates = await this.deps.db
         .selectFrom('gates')
         .selectAll()
