@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     '  Ctrl-C stops it.',
   ];
   process.stdout.write(`${out.join('\n')}\n`);
-  stopOnSignals(() => cloud.stop(), log);
+  stopOnSignals(() => cloud.stop(), log, { deadlineMs: config.shutdownTimeout });
 }
 
 main().catch((error: unknown) => {

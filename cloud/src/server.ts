@@ -1,7 +1,8 @@
 /**
  * Composes the cloud: database, broker (embedded or external), the gateway features, the projector,
  * the publisher, hold expiry and the HTTP API. `startCloud` returns once everything listens;
- * `stop` takes it down in reverse order.
+ * `stop` first drains it (readiness says stopping, no new HTTP request or MQTT request is taken,
+ * and those in flight are answered), then takes it down in reverse order, the leader's lease with it.
  */
 import { accessSync, constants, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -31,7 +32,9 @@ import { EventIngestor } from './gateway/event-ingestor.js';
 import { GateCommander } from './gateway/gate-commander.js';
 import { GateDirectory } from './gateway/gate-directory.js';
 import { GateStatus } from './gateway/gate-status.js';
+import { Intake } from './gateway/intake.js';
 import { createHttpApp } from './http/app.js';
+import { Stopping } from './http/stopping.js';
 import { HomeAssistantDiscovery } from './integrations/home-assistant.js';
 import { LeaderWork } from './leader-work.js';
 import { CloudMetrics } from './metrics/cloud-metrics.js';
@@ -72,8 +75,11 @@ export interface Cloud {
   metrics: CloudMetrics;
   /** What each gate last said of itself (availability, state). */
   gateStatus: GateStatus;
+  /** The MQTT requests this instance takes in, and how many are in flight. */
+  intake: Intake;
   /** Every route the HTTP app serves (middleware included), as Hono registered it. */
   httpRoutes: { method: string; path: string }[];
+  /** Drains, then stops: at most shutdownTimeout's drain share is spent waiting on requests in flight. */
   stop(): Promise<void>;
 }
 
@@ -135,7 +141,12 @@ export async function startCloud(
   const { log } = options;
   const clock = options.clock ?? systemClock;
   const closers: (() => Promise<void>)[] = [];
+  // Set once the cloud takes requests: what stop() waits for before it takes anything down.
+  let drain: (() => Promise<void>) | null = null;
   const stop = async () => {
+    const draining = drain;
+    drain = null;
+    if (draining) await draining().catch((error) => log.warn('draining failed', error));
     for (const close of closers.splice(0).reverse()) {
       await close().catch((error) => log.warn('shutdown step failed', error));
     }
@@ -245,12 +256,15 @@ export async function startCloud(
     // Several instances on one external broker share the gates' requests: each goes to one of them.
     // aedes grants $share subscriptions but never delivers to them (aedes#228): one instance there.
     const shareGroup = broker ? null : config.mqttShareGroup === 'none' ? null : config.mqttShareGroup;
-    const gateway = { ctx, mqtt, gates, metrics, shareGroup };
+    // The requests are taken in through one Intake, which a stopping instance closes.
+    const intake = new Intake(mqtt, log.child('intake'));
+    const gateway = { ctx, mqtt: intake, gates, metrics, shareGroup };
     await new AuthResponder(gateway).start();
     await new EventIngestor(gateway).start();
     const commander = new GateCommander({
       ctx,
       mqtt,
+      requests: intake,
       gates,
       status: gateStatus,
       metrics,
@@ -265,6 +279,7 @@ export async function startCloud(
           db: database.db,
           bus,
           mqtt,
+          requests: intake,
           gates,
           commander,
           log: log.child('home-assistant'),
@@ -341,7 +356,9 @@ export async function startCloud(
     }
 
     metrics.observe(metricSources({ db: database.db, gates, gateStatus, broker }));
+    const stopping = new Stopping();
     const app = createHttpApp(ctx, {
+      stopping,
       firstAdmin,
       metrics,
       commander,
@@ -361,13 +378,18 @@ export async function startCloud(
       (port) => listen(app, config.httpHost, port),
       stepAside(log, 'PARKING_HTTP_PORT'),
     );
-    closers.push(
-      () =>
-        new Promise<void>((resolve) => {
-          server.closeAllConnections?.();
-          server.close(() => resolve());
-        }),
-    );
+    // Stops listening and closes idle connections; resolves once the last connection has ended.
+    let httpClosed: Promise<void> | null = null;
+    const closeHttp = () => {
+      httpClosed ??= new Promise<void>((resolve) => server.close(() => resolve()));
+      return httpClosed;
+    };
+    closers.push(async () => {
+      const closed = closeHttp();
+      server.closeAllConnections();
+      await closed;
+    });
+    drain = () => drainRequests({ stopping, intake, closeHttp, log, clock, budgetMs: drainBudget(config) });
     const httpPort = (server.address() as AddressInfo).port;
     const host = config.httpHost === '0.0.0.0' ? '127.0.0.1' : config.httpHost;
     return {
@@ -394,6 +416,7 @@ export async function startCloud(
       leaderWork,
       metrics,
       gateStatus,
+      intake,
       httpRoutes: app.routes.map((r) => ({ method: r.method, path: r.path })),
       stop,
     };
@@ -401,4 +424,40 @@ export async function startCloud(
     await stop();
     throw error;
   }
+}
+
+/** The share of shutdownTimeout spent waiting on requests in flight; the rest is for taking it down. */
+export function drainBudget(config: { shutdownTimeout: number }): number {
+  return Math.round(config.shutdownTimeout * 0.6);
+}
+
+/**
+ * Readiness says stopping, streams end, new HTTP requests are refused; the broker stops giving this
+ * instance the gates' and operators' requests; then it waits (at most `budgetMs`) until every
+ * request already taken, HTTP or MQTT, has been answered.
+ */
+async function drainRequests(deps: {
+  stopping: Stopping;
+  intake: Intake;
+  closeHttp: () => Promise<void>;
+  log: Logger;
+  clock: Clock;
+  budgetMs: number;
+}): Promise<void> {
+  const { stopping, intake, log, clock, budgetMs } = deps;
+  stopping.begin();
+  log.info(`stopping: taking no new requests; finishing those in flight (at most ${budgetMs} ms)`);
+  let timer: unknown;
+  const finished = await Promise.race([
+    Promise.all([intake.close(), deps.closeHttp()]).then(() => true),
+    new Promise<false>((resolve) => {
+      timer = clock.setTimeout(() => resolve(false), budgetMs);
+    }),
+  ]);
+  clock.clearTimeout(timer);
+  if (finished) log.info('stopping: every request taken has been answered');
+  else
+    log.warn(
+      `stopping: ${intake.inFlight} MQTT request(s) and open HTTP connections still busy after ${budgetMs} ms; stopping anyway`,
+    );
 }

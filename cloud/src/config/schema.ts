@@ -81,6 +81,11 @@ export const configSchema = z
     expirySweepInterval: duration('10s', '100ms', '1h'),
     /** How long an operator command waits for the gate to carry it out (a slow barrier needs more). */
     commandTimeout: duration('5s', '100ms', '2m'),
+    /**
+     * How long a stop (SIGTERM) may take: requests in flight are finished within most of it, and the
+     * process exits at its end whatever is left. Under a pod's grace period (30 s by default).
+     */
+    shutdownTimeout: duration('25s', '1s', '10m'),
     /** Home Assistant MQTT discovery of every gate (off unless asked for). */
     haDiscovery: flag(false),
     /** The operator account Home Assistant signs in as; its commands come on that account's topics. */
@@ -133,6 +138,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   admissionWindow: 'PARKING_ADMISSION_WINDOW',
   expirySweepInterval: 'PARKING_EXPIRY_SWEEP_INTERVAL',
   commandTimeout: 'PARKING_COMMAND_TIMEOUT',
+  shutdownTimeout: 'PARKING_SHUTDOWN_TIMEOUT',
   haDiscovery: 'PARKING_HA_DISCOVERY',
   haAccount: 'PARKING_HA_ACCOUNT',
   logLevel: 'PARKING_LOG_LEVEL',

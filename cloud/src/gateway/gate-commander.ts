@@ -58,6 +58,8 @@ export class GateCommander {
     private readonly deps: {
       ctx: DomainContext;
       mqtt: MqttPort;
+      /** Where operators' commands are taken in (an Intake, so a stopping instance takes no more): mqtt unless given. */
+      requests?: MqttPort;
       gates: GateDirectory;
       status: GateStatus;
       metrics: CloudMetrics;
@@ -71,8 +73,9 @@ export class GateCommander {
   async start(): Promise<void> {
     const { mqtt, shareGroup } = this.deps;
     await mqtt.subscribe(topics.allCommandResponses, (topic, payload) => this.onGateAnswer(topic, payload));
-    await mqtt.subscribe(sharedFilter(shareGroup, topics.allOperatorCommands), (topic, payload) =>
-      this.onOperatorCommand(topic, payload),
+    await (this.deps.requests ?? mqtt).subscribe(
+      sharedFilter(shareGroup, topics.allOperatorCommands),
+      (topic, payload) => this.onOperatorCommand(topic, payload),
     );
   }
 

@@ -24,6 +24,7 @@ import { reservationRoutes } from './routes/reservations.js';
 import { scheduleRoutes } from './routes/schedule.js';
 import { spaceRoutes } from './routes/spaces.js';
 import { streamRoutes } from './routes/stream.js';
+import { refuseWhileStopping, Stopping } from './stopping.js';
 import { webView } from './web-view.js';
 
 /** The largest request body: a member with many plates and tags is a few KiB. */
@@ -41,11 +42,15 @@ export interface HttpAppOptions {
   metrics: CloudMetrics;
   commander: GateCommander;
   gateStatus: GateStatus;
+  /** Told when the instance begins to stop (a fresh one, never stopping, unless given). */
+  stopping?: Stopping;
 }
 
 export function createHttpApp(ctx: DomainContext, options: HttpAppOptions) {
   const app = new OpenAPIHono<Env>();
+  const stopping = options.stopping ?? new Stopping();
   app.use(countRequests(options.metrics));
+  app.use(refuseWhileStopping(stopping));
   app.onError(errorHandler(ctx.log.child('http')));
   app.notFound((c) =>
     c.json(errorBody('route_not_found', `${c.req.method} ${c.req.path} is not an API route`), 404),
@@ -71,12 +76,12 @@ export function createHttpApp(ctx: DomainContext, options: HttpAppOptions) {
       method: 'get',
       path: '/readyz',
       tag,
-      summary: 'Readiness: the database and the broker link are up',
+      summary: 'Readiness: the database and the broker link are up, and the instance is not stopping',
       audience: 'anyone',
       ok: {
         status: 200,
         schema: z.object({
-          status: z.enum(['ready', 'not_ready']),
+          status: z.enum(['ready', 'not_ready', 'stopping']),
           checks: z.record(z.string(), z.boolean()),
         }),
         description: 'Ready (503 with the same body when not)',
@@ -85,6 +90,7 @@ export function createHttpApp(ctx: DomainContext, options: HttpAppOptions) {
     },
     async (c) => {
       const checks = await options.readiness.check();
+      if (stopping.active) return c.json({ status: 'stopping' as const, checks }, 503);
       const ready = Object.values(checks).every(Boolean);
       return c.json({ status: ready ? 'ready' : 'not_ready', checks }, ready ? 200 : 503);
     },
@@ -147,7 +153,7 @@ export function createHttpApp(ctx: DomainContext, options: HttpAppOptions) {
   api.route('/operators', operatorRoutes(ctx));
   api.route('/commands', commandRoutes(ctx));
   api.route('/gate-events', gateEventRoutes(ctx));
-  api.route('/stream', streamRoutes(ctx, { status, clock: ctx.clock }));
+  api.route('/stream', streamRoutes(ctx, { status, clock: ctx.clock, stopping }));
   app.route('/api', api);
   return app;
 }

@@ -113,6 +113,8 @@ export class HomeAssistantDiscovery {
       db: Kysely<Database>;
       bus: EventBus;
       mqtt: MqttPort;
+      /** Where its commands are taken in (an Intake): mqtt unless given. */
+      requests?: MqttPort;
       gates: GateDirectory;
       commander: GateCommander;
       log: Logger;
@@ -124,7 +126,7 @@ export class HomeAssistantDiscovery {
 
   /** Takes Home Assistant's commands: on every instance. */
   async listen(): Promise<void> {
-    await this.deps.mqtt.subscribe(
+    await (this.deps.requests ?? this.deps.mqtt).subscribe(
       sharedFilter(this.deps.shareGroup, topics.allHomeAssistantCommands),
       (topic, payload, { retain }) => {
         // A press kept by the broker (Mosquitto cannot forbid retaining there) is an old press:

@@ -121,6 +121,20 @@ export class MqttConnection extends EventEmitter<{ connected: []; disconnected: 
     }
   }
 
+  /**
+   * Stops taking messages on `filter`: sends UNSUBSCRIBE and forgets its handlers once the broker
+   * has answered, so what the broker sent before it stopped still reaches them [MQTT-3.10.4-3].
+   * On a share group the broker gives the group's next message to another member.
+   */
+  async unsubscribe(filter: string): Promise<void> {
+    const client = this.client;
+    try {
+      if (client?.connected) await client.unsubscribeAsync(filter);
+    } finally {
+      this.subscriptions.forget(filter);
+    }
+  }
+
   /** Resolves when the broker has the message: written for QoS 0, PUBACK for QoS 1, PUBCOMP for 2. */
   publish(topic: string, payload: string | Buffer, options: PublishOptions = {}): Promise<void> {
     const client = this.client;

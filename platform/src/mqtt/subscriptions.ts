@@ -46,6 +46,11 @@ export class SubscriptionRegistry {
     return true;
   }
 
+  /** Forgets every handler of `filter`. */
+  forget(filter: string): void {
+    this.entries.delete(filter);
+  }
+
   qosOf(filter: string): QoS | undefined {
     return this.entries.get(filter)?.qos;
   }

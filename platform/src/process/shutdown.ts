@@ -1,6 +1,7 @@
 /**
  * Stops a service cleanly on SIGINT or SIGTERM, once: a second signal while stopping is ignored.
- * Exits 0 after a clean stop, 1 if stopping failed.
+ * Exits 0 after a clean stop, 1 if stopping failed or took longer than `deadlineMs` (a hung stop
+ * must not outlive a supervisor's grace period only to be killed without a word).
  */
 import type { Logger } from '../log/logger.js';
 
@@ -9,12 +10,23 @@ export interface ShutdownHandle {
   readonly stopping: boolean;
 }
 
-export function stopOnSignals(stop: () => Promise<void>, log: Logger): ShutdownHandle {
+export function stopOnSignals(
+  stop: () => Promise<void>,
+  log: Logger,
+  options: { deadlineMs?: number } = {},
+): ShutdownHandle {
   const handle = { stopping: false };
   const shutdown = (signal: string) => {
     if (handle.stopping) return;
     handle.stopping = true;
     log.info(`${signal}: stopping`);
+    const { deadlineMs } = options;
+    if (deadlineMs !== undefined) {
+      setTimeout(() => {
+        log.error(`did not stop within ${deadlineMs} ms; exiting`);
+        process.exit(1);
+      }, deadlineMs).unref();
+    }
     stop().then(
       () => process.exit(0),
       (error) => {

@@ -21,6 +21,7 @@ import { lastSeq, readEventsAfter } from '../../domain/event-log.js';
 import type { GateReportedStatus, GateStatus } from '../../gateway/gate-status.js';
 import { type Env, requireStaff } from '../auth.js';
 import { endpoint } from '../endpoint.js';
+import type { Stopping } from '../stopping.js';
 import { readQuery } from '../validate.js';
 import { presentStatus } from './gate-status-view.js';
 
@@ -53,7 +54,14 @@ type Queued =
 
 export function streamRoutes(
   ctx: DomainContext,
-  deps: { status: GateStatus; clock: Clock /** MAX_REPLAY unless given (tests). */; maxReplay?: number },
+  deps: {
+    status: GateStatus;
+    clock: Clock;
+    /** Every stream ends when the instance begins to stop: its client resumes on another. */
+    stopping?: Stopping;
+    /** MAX_REPLAY unless given (tests). */
+    maxReplay?: number;
+  },
 ) {
   const maxReplay = deps.maxReplay ?? MAX_REPLAY;
   const r = new OpenAPIHono<Env>();
@@ -130,6 +138,7 @@ export function streamRoutes(
           }
         });
         const offGates = deps.status.onChange((gateId, status) => push({ kind: 'gate', gateId, status }));
+        const offStopping = deps.stopping?.onBegin(end);
         stream.onAbort(() => {
           closed = true;
           wake?.();
@@ -194,6 +203,7 @@ export function streamRoutes(
         } finally {
           offEvents();
           offGates();
+          offStopping?.();
           open -= 1;
           const left = (perAccount.get(account.id) ?? 1) - 1;
           if (left > 0) perAccount.set(account.id, left);
