@@ -1,5 +1,5 @@
 export { type Agent, type AgentDeps, startAgent } from './agent.js';
-export { EdgeConfigError, envName, loadEdgeConfig } from './config/load.js';
+export { EdgeConfigError, envName, leafPaths, loadEdgeConfig } from './config/load.js';
 export { type EdgeConfig, type EdgeConfigInput, edgeConfigSchema } from './config/schema.js';
 export type { Hardware } from './drivers/hardware.js';
 export { openHardware } from './drivers/open-hardware.js';

@@ -10,6 +10,7 @@ import { systemClock } from '@parkinglot/platform/time';
 import { startAgent } from './agent.js';
 import { EdgeConfigError, loadEdgeConfig } from './config/load.js';
 import { openHardware } from './drivers/open-hardware.js';
+import { keepAlive } from './liveness.js';
 
 export const EXIT_BOARD_LOST = 3;
 
@@ -37,7 +38,15 @@ async function main(argv: string[]): Promise<void> {
     `parkinglot edge agent: gate ${config.gateId} (${config.direction}), cloud ${config.mqtt.url}, ` +
       `outbox ${agent.outbox.depth} waiting in ${config.dataDir}\n`,
   );
-  shutdown = stopOnSignals(() => agent.stop(), log);
+  const stopLiveness = keepAlive(
+    config.dataDir,
+    () => ({ outboxDepth: agent.outbox.depth, cloudConnected: agent.mqtt.isConnected }),
+    (error) => log.warn('could not write the liveness file', error),
+  );
+  shutdown = stopOnSignals(async () => {
+    stopLiveness();
+    await agent.stop();
+  }, log);
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

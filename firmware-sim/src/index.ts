@@ -11,6 +11,7 @@ export {
 } from './cli/devices.js';
 export * from './firmata/index.js';
 export * from './rfid/index.js';
+export { type CarPlan, STANDARD_CAST } from './scenario/cast.js';
 export {
   type Approach,
   approach,
@@ -19,4 +20,7 @@ export {
   type GateHardware,
   gateHardware,
 } from './scenario/drive.js';
+export type { Programs } from './scenario/processes.js';
+export { checkEventCounts, runScenario } from './scenario/scenario.js';
+export { type SiteOptions, type SiteRun, startSite } from './scenario/site-run.js';
 export * from './serial/index.js';

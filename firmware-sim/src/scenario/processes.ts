@@ -1,6 +1,7 @@
 /**
  * Runs the cloud and edge agents as the separate processes they are in a deployment, from this
- * repository's sources, and waits for each to say it is up.
+ * repository's sources (under tsx), or built and packaged (`programs`: plain node, production
+ * dependencies only, as the images run them), and waits for each to say it is up.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -10,6 +11,14 @@ export { freePort } from '@parkinglot/platform/net';
 
 const REPO_ROOT = join(import.meta.dirname, '..', '..', '..');
 
+/** Packaged production trees (scripts/package.mjs) to run instead of the sources. */
+export interface Programs {
+  /** Holds cloud/dist/main.js. */
+  cloud: string;
+  /** Holds edge/dist/main.js. */
+  edge: string;
+}
+
 export interface Proc {
   readonly child: ChildProcess;
   readonly output: () => string;
@@ -17,12 +26,23 @@ export interface Proc {
   stop(): Promise<number | null>;
 }
 
-function run(script: string, args: string[], env: Record<string, string>, ready: RegExp, timeoutMs: number) {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script, ...args], {
+function run(
+  script: { source: string; built: string | null },
+  args: string[],
+  env: Record<string, string>,
+  ready: RegExp,
+  timeoutMs: number,
+) {
+  const argv = script.built
+    ? [script.built, ...args]
+    : ['--conditions=source', '--import', 'tsx', script.source, ...args];
+  const { NODE_OPTIONS: _loader, ...inherited } = process.env;
+  const child = spawn(process.execPath, argv, {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...env },
+    env: { ...(script.built ? inherited : process.env), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const name = script.built ?? script.source;
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (d) => {
@@ -51,7 +71,7 @@ function run(script: string, args: string[], env: Record<string, string>, ready:
   return new Promise<{ proc: Proc; stdout: string }>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${script} did not start within ${timeoutMs} ms:\n${stdout}${stderr}`));
+      reject(new Error(`${name} did not start within ${timeoutMs} ms:\n${stdout}${stderr}`));
     }, timeoutMs);
     const check = () => {
       if (ready.test(stdout)) {
@@ -62,7 +82,7 @@ function run(script: string, args: string[], env: Record<string, string>, ready:
     child.stdout?.on('data', check);
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`${script} exited with ${code} before it was up:\n${stdout}${stderr}`));
+      reject(new Error(`${name} exited with ${code} before it was up:\n${stdout}${stderr}`));
     });
   });
 }
@@ -75,9 +95,12 @@ export interface CloudSettings {
   logLevel?: string;
 }
 
-export async function startCloudProcess(s: CloudSettings): Promise<Proc> {
+export async function startCloudProcess(s: CloudSettings, programs?: Programs): Promise<Proc> {
   const { proc } = await run(
-    'cloud/src/main.ts',
+    {
+      source: 'cloud/src/main.ts',
+      built: programs ? join(programs.cloud, 'cloud', 'dist', 'main.js') : null,
+    },
     [],
     {
       PARKING_DATA_DIR: s.dataDir,
@@ -95,11 +118,14 @@ export async function startCloudProcess(s: CloudSettings): Promise<Proc> {
 }
 
 /** Writes the agent's config file next to its data and starts `edge/src/main.ts --config` on it. */
-export async function startEdgeProcess(config: Record<string, unknown> & { dataDir: string }): Promise<Proc> {
+export async function startEdgeProcess(
+  config: Record<string, unknown> & { dataDir: string },
+  programs?: Programs,
+): Promise<Proc> {
   const file = join(config.dataDir, 'gate.json');
   writeFileSync(file, JSON.stringify(config, null, 2));
   const { proc } = await run(
-    'edge/src/main.ts',
+    { source: 'edge/src/main.ts', built: programs ? join(programs.edge, 'edge', 'dist', 'main.js') : null },
     ['--config', file],
     { PARKING_EDGE_LOG_LEVEL: process.env.PARKING_EDGE_LOG_LEVEL ?? String(config.logLevel ?? 'warn') },
     /parkinglot edge agent/,

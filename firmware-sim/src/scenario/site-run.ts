@@ -10,7 +10,7 @@ import { type GateDevices, startGateDevices } from '../cli/devices.js';
 import type { CarPlan } from './cast.js';
 import { CloudClient } from './cloud-client.js';
 import { type GateHardware, gateHardware } from './drive.js';
-import { freePort, type Proc, startCloudProcess, startEdgeProcess } from './processes.js';
+import { freePort, type Proc, type Programs, startCloudProcess, startEdgeProcess } from './processes.js';
 import { type SeededGate, type SeededSite, seedSite } from './seed.js';
 
 export interface SiteRun {
@@ -35,6 +35,8 @@ export interface SiteOptions {
   /** How long the emulated arms take to move; default 1500 ms, as a real barrier. */
   armTravelMs?: number;
   log?: (line: string) => void;
+  /** Run the packaged, built programs with plain node instead of the sources under tsx. */
+  programs?: Programs;
 }
 
 function agentConfig(
@@ -84,7 +86,7 @@ export async function startSite(options: SiteOptions): Promise<SiteRun> {
   };
   try {
     log(`starting the cloud (embedded MQTT broker + sqlite in ${settings.dataDir})`);
-    cloudProc = await startCloudProcess(settings);
+    cloudProc = await startCloudProcess(settings, options.programs);
     const mqttUrl = `mqtt://127.0.0.1:${settings.mqttPort}`;
     const client = new CloudClient(`http://127.0.0.1:${settings.httpPort}`, mqttUrl, settings.operatorToken);
     cloud = client;
@@ -105,8 +107,13 @@ export async function startSite(options: SiteOptions): Promise<SiteRun> {
     log(
       `emulated gate hardware (${options.gpio ? 'the entry on a GPIO chip, the exit on a Firmata board' : 'Firmata boards'}, ANPR cameras, RDM6300 readers) listening; starting edge agents`,
     );
-    procs.push(await startEdgeProcess(agentConfig(site.entry, 'entry', mqttUrl, entryDevices, dataDir)));
-    procs.push(await startEdgeProcess(agentConfig(site.exit, 'exit', mqttUrl, exitDevices, dataDir)));
+    const { programs } = options;
+    procs.push(
+      await startEdgeProcess(agentConfig(site.entry, 'entry', mqttUrl, entryDevices, dataDir), programs),
+    );
+    procs.push(
+      await startEdgeProcess(agentConfig(site.exit, 'exit', mqttUrl, exitDevices, dataDir), programs),
+    );
     await client.gateOnline(site.entry.id, 15_000);
     await client.gateOnline(site.exit.id, 15_000);
 
@@ -121,7 +128,7 @@ export async function startSite(options: SiteOptions): Promise<SiteRun> {
         cloudProc = null;
       },
       async startCloud() {
-        cloudProc = await startCloudProcess(settings);
+        cloudProc = await startCloudProcess(settings, options.programs);
       },
       close: cleanup,
     };
