@@ -13,6 +13,7 @@ import {
   runScenario,
   type SiteRun,
   STANDARD_CAST,
+  scenarioGates,
   startSite,
 } from '@parkinglot/firmware-sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,19 +60,7 @@ describe('the built programs', () => {
   it('let a car in and out, and pass their images’ health checks', async () => {
     const cast = STANDARD_CAST.filter((car) => car.name === 'Kim Minji');
     run = await startSite({ cast, programs, armTravelMs: 300 });
-    const outcomes = await runScenario(
-      run.cloud,
-      {
-        entry: run.entry,
-        exit: run.exit,
-        entryGateId: run.site.entry.id,
-        exitGateId: run.site.exit.id,
-        reservations: run.site.reservations,
-        decisionMs: 2500,
-        settleMs: 8000,
-      },
-      cast,
-    );
+    const outcomes = await runScenario(run.cloud, scenarioGates(run), cast);
     expect(outcomes.map((o) => o.problem ?? 'ok')).toEqual(['ok']);
     expect(outcomes[0]).toMatchObject({ entry: 'admitted', exited: true });
     await run.cloud.gateOutboxEmpty(run.site.entry.id, 10_000);

@@ -10,7 +10,7 @@ import { LOOP_DEBOUNCE_MS } from './cli/devices.js';
 import { STANDARD_CAST } from './scenario/cast.js';
 import { checkEventCounts, runScenario } from './scenario/scenario.js';
 import { schedule } from './scenario/seed.js';
-import { startSite } from './scenario/site-run.js';
+import { scenarioGates, startSite } from './scenario/site-run.js';
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
 
@@ -33,20 +33,7 @@ async function main(argv: string[]): Promise<number> {
     const before = await show('Schedule before');
     say();
     say('At the gates:');
-    const outcomes = await runScenario(
-      run.cloud,
-      {
-        entry: run.entry,
-        exit: run.exit,
-        entryGateId: run.site.entry.id,
-        exitGateId: run.site.exit.id,
-        reservations: run.site.reservations,
-        decisionMs: 2500,
-        settleMs: 8000,
-      },
-      STANDARD_CAST,
-      say,
-    );
+    const outcomes = await runScenario(run.cloud, scenarioGates(run), STANDARD_CAST, say);
     await run.cloud.gateOutboxEmpty(run.site.entry.id, 10_000);
     await run.cloud.gateOutboxEmpty(run.site.exit.id, 10_000);
     await run.cloud.catchUp();

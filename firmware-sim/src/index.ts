@@ -22,5 +22,5 @@ export {
 } from './scenario/drive.js';
 export type { Programs } from './scenario/processes.js';
 export { checkEventCounts, runScenario } from './scenario/scenario.js';
-export { type SiteOptions, type SiteRun, startSite } from './scenario/site-run.js';
+export { type SiteOptions, type SiteRun, scenarioGates, startSite } from './scenario/site-run.js';
 export * from './serial/index.js';

@@ -11,6 +11,7 @@ import type { CarPlan } from './cast.js';
 import { CloudClient } from './cloud-client.js';
 import { type GateHardware, gateHardware } from './drive.js';
 import { freePort, type Proc, type Programs, startCloudProcess, startEdgeProcess } from './processes.js';
+import type { ScenarioGates } from './scenario.js';
 import { type SeededGate, type SeededSite, seedSite } from './seed.js';
 
 export interface SiteRun {
@@ -57,6 +58,19 @@ function agentConfig(
     ...devices.addresses.edgeConfig,
     outbox: { ackTimeoutMs: 2000, retryMs: 250 },
     logLevel: 'warn',
+  };
+}
+
+/** A site's two gates as a scenario drives them, with the demo's timing. */
+export function scenarioGates(run: SiteRun): ScenarioGates {
+  return {
+    entry: run.entry,
+    exit: run.exit,
+    entryGateId: run.site.entry.id,
+    exitGateId: run.site.exit.id,
+    reservations: run.site.reservations,
+    decisionMs: 2500,
+    settleMs: 8000,
   };
 }
 
