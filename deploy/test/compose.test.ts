@@ -103,7 +103,7 @@ describe('deploy/compose.yaml', () => {
       // The image listens on 8080 (PARKING_HTTP_PORT in cloud.Dockerfile).
       expect(cloud.ports?.every((p) => p.endsWith(':8080'))).toBe(true);
     }
-    const conf = readFileSync(join(DEPLOY, 'compose', 'mosquitto.conf'), 'utf8');
+    const conf = readFileSync(join(DEPLOY, 'k8s', 'mosquitto', 'mosquitto.conf'), 'utf8');
     expect(conf).toMatch(/^allow_anonymous false$/m);
     expect(conf).toMatch(/^plugin \S*mosquitto_dynamic_security\.so$/m);
     expect(conf).toMatch(/^set_tcp_nodelay true$/m);
