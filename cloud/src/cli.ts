@@ -6,22 +6,35 @@ import { systemClock } from '@parkinglot/platform/time';
  * Maintenance commands: `npm run cli -w @parkinglot/cloud -- <command> [--config file]`.
  *   rebuild-schedule   drop the schedule read model and replay the event log from sequence 0
  *   migrate            apply pending database migrations and exit
+ *   verify-schedule    compare the schedule read model with a rebuild from the event log (read only,
+ *                      safe while the cloud runs); exits 1 when they differ
  */
 import { ConfigError, loadConfig } from './config/load.js';
 import { openDatabase } from './db/database.js';
 import { EventBus } from './domain/bus.js';
 import { lastSeq } from './domain/event-log.js';
 import { ScheduleProjector } from './projection/schedule-projector.js';
+import { verifySchedule } from './projection/verify-schedule.js';
 
-const USAGE = 'usage: parkinglot-cloud-cli <rebuild-schedule|migrate> [--config file.json]';
+const USAGE = 'usage: parkinglot-cloud-cli <rebuild-schedule|migrate|verify-schedule> [--config file.json]';
 
 async function main(argv: string[]): Promise<number> {
   const command = argv.find((a) => !a.startsWith('-') && argv[argv.indexOf(a) - 1] !== '--config');
   const config = loadConfig({ file: argValue(argv, '--config') });
   const log = createLogger('cli', config.logLevel);
-  if (command !== 'rebuild-schedule' && command !== 'migrate') {
+  if (command !== 'rebuild-schedule' && command !== 'migrate' && command !== 'verify-schedule') {
     process.stderr.write(`${USAGE}\n`);
     return 2;
+  }
+  if (command === 'verify-schedule') {
+    const check = await verifySchedule(config.databaseUrl, log);
+    for (const line of check.differences) process.stdout.write(`${line}\n`);
+    process.stdout.write(
+      check.differences.length === 0
+        ? `the schedule (${check.spaces} spaces) matches a rebuild from the event log up to seq ${check.seq}\n`
+        : `${check.differences.length} space(s) differ from a rebuild from the event log up to seq ${check.seq}\n`,
+    );
+    return check.differences.length === 0 ? 0 : 1;
   }
   const database = await openDatabase(config.databaseUrl, log);
   try {

@@ -6,4 +6,5 @@ export { transactStats } from './db/transact.js';
 export { registerGate } from './domain/facilities.js';
 export { ingestGateEvents } from './domain/ingestion.js';
 export { type EmbeddedBroker, type Principal, startEmbeddedBroker } from './mqtt/broker.js';
+export { type ScheduleCheck, verifySchedule } from './projection/verify-schedule.js';
 export { type Cloud, drainBudget, StartupError, startCloud } from './server.js';

@@ -80,6 +80,11 @@ export async function startAgent(config: EdgeConfig, deps: AgentDeps): Promise<A
     filename: join(config.dataDir, 'outbox.sqlite'),
     clock,
     maxEvents: config.outbox.maxEvents,
+    onWriteFailed: (error) =>
+      log.error(
+        'the outbox could not write an event to disk; it is held in memory and sent from there',
+        error,
+      ),
   });
 
   const mqtt = new MqttConnection({
@@ -179,6 +184,7 @@ export async function startAgent(config: EdgeConfig, deps: AgentDeps): Promise<A
     }),
     extraAlarms: () => [
       ...(outbox.full ? ['outbox_full'] : []),
+      ...(outbox.unwritten > 0 ? ['outbox_write_failed'] : []),
       ...(readers.some((r) => !r.connected) ? ['reader_disconnected'] : []),
     ],
   });
@@ -222,6 +228,8 @@ export async function startAgent(config: EdgeConfig, deps: AgentDeps): Promise<A
       await mqtt.stop().catch((e) => log.warn('MQTT stop failed', e));
       await hardware.close().catch((e) => log.warn('hardware close failed', e));
       await outbox.close();
+      if (outbox.stats.lostAtClose > 0)
+        log.error(`stopped with ${outbox.stats.lostAtClose} event(s) the disk never took: they are lost`);
       await allowlist?.close();
     },
   };

@@ -3,45 +3,15 @@
  * it, and while its link is cut it admits only what the list holds, once each. When the link
  * returns, the cloud reconciles what it let in: a reservation cancelled meanwhile is an anomaly.
  */
-import net from 'node:net';
 import { startTestCloud, type TestCloud } from '@parkinglot/cloud/testing';
+import { type LinkProxy, startLinkProxy } from '@parkinglot/platform/net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeGate, gateConfig, startFakeGate, until } from './support.js';
-
-/** A TCP proxy between the gate and the broker that can be cut and restored, as a site's uplink. */
-async function uplink(target: number) {
-  const sockets = new Set<net.Socket>();
-  let up = true;
-  const server = net.createServer((client) => {
-    if (!up) return client.destroy();
-    const broker = net.connect({ host: '127.0.0.1', port: target });
-    for (const s of [client, broker]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => undefined);
-    }
-    client.pipe(broker).pipe(client);
-    client.on('close', () => broker.destroy());
-    broker.on('close', () => client.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  return {
-    url: `mqtt://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-    cut() {
-      up = false;
-      for (const s of sockets) s.destroy();
-    },
-    restore() {
-      up = true;
-    },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 describe('the offline allowlist', () => {
   let t: TestCloud;
   let gate: FakeGate;
-  let link: Awaited<ReturnType<typeof uplink>>;
+  let link: LinkProxy;
   let site: Awaited<ReturnType<TestCloud['api']['seedFacility']>>;
 
   beforeAll(async () => {
@@ -53,8 +23,8 @@ describe('the offline allowlist', () => {
       alwaysAdmit: [{ kind: 'rfid', value: 'feedbeef00', note: 'fire brigade' }],
     });
     const { publicKey } = await t.api.expect(200, 'GET', '/api/signing-key');
-    link = await uplink(t.cloud.mqttPort!);
-    const config = gateConfig(site.entry, 'entry', link.url);
+    link = await startLinkProxy({ port: t.cloud.mqttPort! });
+    const config = gateConfig(site.entry, 'entry', `mqtt://127.0.0.1:${link.port}`);
     gate = await startFakeGate({ ...config, allowlist: { publicKey } });
     await until(() => gate.agent.mqtt.isConnected);
   });

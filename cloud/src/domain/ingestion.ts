@@ -40,6 +40,30 @@ export interface IngestResult {
   anomalies: number;
   /** The acked events by type. */
   byType: Record<string, number>;
+  /** How far the gate's clock ran from the cloud's when it sent the batch, when past the tolerance. */
+  clockSkewMs?: number;
+}
+
+/** A gate clock this far ahead of the cloud's is off: a message cannot arrive before it was sent. */
+export const CLOCK_AHEAD_TOLERANCE_MS = 30_000;
+/**
+ * A gate clock behind the cloud's looks like a batch that took long to arrive (a broker backlog, a
+ * busy instance): only this far behind is it taken to be the clock.
+ */
+export const CLOCK_BEHIND_TOLERANCE_MS = 5 * 60_000;
+
+/**
+ * How far the gate's clock is off, from the batch's `sentAt` (the gate's time when it sent it)
+ * against when the cloud received it, or null when it is within the tolerances or the batch does
+ * not say.
+ */
+export function clockSkew(batch: unknown, receivedAt: number): number | null {
+  const sentAt = (batch as { sentAt?: unknown } | null)?.sentAt;
+  if (typeof sentAt !== 'string' || sentAt.length > 40) return null;
+  const at = Date.parse(sentAt);
+  if (Number.isNaN(at)) return null;
+  const skew = at - receivedAt;
+  return skew > CLOCK_AHEAD_TOLERANCE_MS || skew < -CLOCK_BEHIND_TOLERANCE_MS ? skew : null;
 }
 
 /** Read past the protocol limits only to name the events an over-large message carried. */
@@ -49,6 +73,8 @@ export async function ingestGateEvents(
   ctx: DomainContext,
   gate: Gate | undefined,
   payload: Uint8Array | string,
+  /** When the message arrived, before any queue: what the gate's sentAt is compared with. */
+  receivedAt?: number,
 ): Promise<IngestResult> {
   const result: IngestResult = { acked: [], rejected: [], unreadable: 0, anomalies: 0, byType: {} };
   const parsed = parseJsonPayload(payload, MAX_READABLE_BYTES);
@@ -77,6 +103,16 @@ export async function ingestGateEvents(
       continue;
     }
     valid.push(event.data);
+  }
+  // A gate whose clock is off says so by its sentAt: its events are dated on the cloud's clock, the
+  // gate's own time kept beside (detail.gateClockAt), rather than refused as out of their window.
+  const skew = clockSkew(parsed.value, receivedAt ?? ctx.clock.now());
+  if (skew !== null && valid.length > 0) {
+    result.clockSkewMs = skew;
+    for (let i = 0; i < valid.length; i++) {
+      const e = valid[i]!;
+      valid[i] = { ...e, at: iso(Date.parse(e.at) - skew), detail: { ...e.detail, gateClockAt: e.at } };
+    }
   }
   if (valid.length > 0 && gate) {
     const outcomes = await applyBatch(ctx, gate, valid);
@@ -341,9 +377,30 @@ async function onEnded(
   cred: Credential,
   now: number,
 ): Promise<Outcome> {
+  // The credential's turn, as a Started takes it: an Ended and the Started it ends, applied at once
+  // by two instances, would each miss the other (snapshot isolation) and leave the session open for
+  // good with the Ended an anomaly. Taking the same row, the later runs again and sees the earlier.
+  // A tag may close its owner's plate's session: their plates' turns too.
+  await takeTurn(trx, cred.kind, cred.value);
+  if (cred.kind === 'rfid')
+    for (const plate of await ownersPlates(trx, cred.value)) await takeTurn(trx, 'plate', plate);
   const events = await closeOpenSession(trx, cred, gate, event, now);
   if (!events) return { outcome: 'anomaly', anomaly: 'ended_without_session', events: [] };
   return { outcome: 'applied', events };
+}
+
+/** The plates of the member who holds this tag, in a fixed order (turns are taken in it). */
+async function ownersPlates(trx: Trx, tag: string): Promise<string[]> {
+  const owner = await memberIdByCredential(trx, 'rfid', tag);
+  if (!owner) return [];
+  const rows = await trx
+    .selectFrom('member_credentials')
+    .select('value')
+    .where('member_id', '=', owner)
+    .where('kind', '=', 'plate')
+    .orderBy('value')
+    .execute();
+  return rows.map((r) => r.value);
 }
 
 /**

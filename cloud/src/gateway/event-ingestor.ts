@@ -8,8 +8,12 @@ import { type EventsAck, parseGateTopic, topics } from '@parkinglot/shared';
 import { ingestGateEvents } from '../domain/ingestion.js';
 import type { GatewayDeps } from './port.js';
 
+/** A gate whose clock is off is named in the log at most this often. */
+export const SKEW_WARNING_EVERY_MS = 10 * 60_000;
+
 export class EventIngestor {
   private readonly queues = new Map<string, Promise<void>>();
+  private readonly skewWarned = new Map<string, number>();
 
   constructor(private readonly deps: GatewayDeps) {}
 
@@ -30,7 +34,8 @@ export class EventIngestor {
     }
     const { gateId } = parsed;
     const previous = this.queues.get(gateId) ?? Promise.resolve();
-    const next = previous.then(() => this.handle(gateId, payload));
+    const receivedAt = this.deps.ctx.clock.now();
+    const next = previous.then(() => this.handle(gateId, payload, receivedAt));
     this.queues.set(gateId, next);
     void next.finally(() => {
       if (this.queues.get(gateId) === next) this.queues.delete(gateId);
@@ -38,15 +43,29 @@ export class EventIngestor {
     return next;
   }
 
-  private async handle(gateId: string, payload: Buffer): Promise<void> {
+  private clockSkewed(gateId: string, skewMs: number): void {
+    this.deps.metrics.eventProblems.inc({ problem: 'clock_skew' });
+    const now = this.deps.ctx.clock.now();
+    const last = this.skewWarned.get(gateId);
+    if (last !== undefined && now - last < SKEW_WARNING_EVERY_MS) return;
+    if (this.skewWarned.size > 10_000) this.skewWarned.clear();
+    this.skewWarned.set(gateId, now);
+    const by = `${Math.round(Math.abs(skewMs) / 1000)} s ${skewMs > 0 ? 'ahead of' : 'behind'}`;
+    this.deps.ctx.log.warn(
+      `gate ${gateId}'s clock is ${by} the cloud's: its events are dated on the cloud's clock`,
+    );
+  }
+
+  private async handle(gateId: string, payload: Buffer, receivedAt: number): Promise<void> {
     try {
       const gate = await this.deps.gates.get(gateId);
-      const result = await ingestGateEvents(this.deps.ctx, gate, payload);
+      const result = await ingestGateEvents(this.deps.ctx, gate, payload, receivedAt);
       const { metrics } = this.deps;
       for (const [type, n] of Object.entries(result.byType)) metrics.eventsIngested.inc({ type }, n);
       metrics.eventProblems.inc({ problem: 'rejected' }, result.rejected.length);
       metrics.eventProblems.inc({ problem: 'unreadable' }, result.unreadable);
       metrics.eventProblems.inc({ problem: 'anomaly' }, result.anomalies);
+      if (result.clockSkewMs !== undefined) this.clockSkewed(gateId, result.clockSkewMs);
       if (result.unreadable > 0)
         this.deps.ctx.log.warn(`gate ${gateId} sent ${result.unreadable} unreadable event(s)`);
       for (const r of result.rejected)

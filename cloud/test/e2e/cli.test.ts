@@ -46,6 +46,26 @@ describe('parkinglot cloud CLI', () => {
     expect(after).toEqual(before);
   });
 
+  it('verifies the read model against a rebuild while the cloud runs, and names a space that differs', async () => {
+    const env = { PARKING_DATA_DIR: t.dataDir, PARKING_DATABASE_URL: t.config.databaseUrl };
+    const same = cli(['verify-schedule'], env);
+    expect(same.stdout).toMatch(
+      /the schedule \(2 spaces\) matches a rebuild from the event log up to seq \d+/,
+    );
+    expect(same.status).toBe(0);
+    // A read model changed behind the projector's back.
+    const [space] = before as { space_id: string }[];
+    await t.cloud.ctx.db
+      .updateTable('schedule_spaces')
+      .set({ status: 'occupied' })
+      .where('space_id', '=', space!.space_id)
+      .execute();
+    const differs = cli(['verify-schedule'], env);
+    expect(differs.stdout).toContain(`space ${space!.space_id}: status occupied vs rebuilt available`);
+    expect(differs.stdout).toMatch(/1 space\(s\) differ/);
+    expect(differs.status).toBe(1);
+  });
+
   it('prints its usage and exits 2 for an unknown command', () => {
     const result = cli(['frobnicate'], { PARKING_DATA_DIR: t.dataDir });
     expect(result.status).toBe(2);

@@ -226,6 +226,48 @@ describe('event ingestion', () => {
     expect(open).toHaveLength(0);
   });
 
+  it('dates the events of a gate whose clock is 10 minutes ahead on the cloud’s clock, and applies them', async () => {
+    const { reservation } = await reserveFor('Skewed', '60SK600', 2);
+    const admitted = await entry.authorize({ kind: 'plate', value: '60SK600' });
+    expect(admitted).toMatchObject({ decision: 'allow', reservationId: reservation.id });
+    // The gate's clock: 10 minutes ahead. The car passed 2 s (gate time) before the batch was sent.
+    const gateNow = Date.now() + 10 * 60_000;
+    const started = {
+      ...event('Started', { kind: 'plate', value: '60SK600' }, { reservationId: reservation.id }),
+      at: new Date(gateNow - 2_000).toISOString(),
+    };
+    // Without sentAt the cloud cannot tell the clock is off: such an event is out of its window.
+    const stray = {
+      ...event('Denied', { kind: 'plate', value: 'ZZ9' }, { reason: 'no_reservation' }),
+      at: new Date(gateNow).toISOString(),
+    };
+    await entry.sendEvents(stray, stray.eventId);
+    const sending = Date.now();
+    await entry.sendEvents({ events: [started], sentAt: new Date(gateNow).toISOString() }, started.eventId);
+    const acked = Date.now();
+    const rows = await db()
+      .selectFrom('gate_events')
+      .select(['event_id', 'outcome', 'anomaly', 'occurred_at', 'payload'])
+      .where('event_id', 'in', [stray.eventId, started.eventId])
+      .execute();
+    const byId = new Map(rows.map((r) => [r.event_id, r]));
+    expect(byId.get(stray.eventId)).toMatchObject({ outcome: 'anomaly', anomaly: 'time_out_of_window' });
+    const applied = byId.get(started.eventId)!;
+    expect(applied.outcome).toBe('applied');
+    // 2 s before the cloud received it, on the cloud's clock, which it read between the send and the ack.
+    const received = Date.parse(applied.occurred_at) + 2_000;
+    expect(received).toBeGreaterThanOrEqual(sending);
+    expect(received).toBeLessThanOrEqual(acked);
+    expect(JSON.parse(applied.payload).detail).toEqual({ gateClockAt: started.at });
+    const session = await db()
+      .selectFrom('parking_sessions')
+      .select(['status', 'started_at'])
+      .where('reservation_id', '=', reservation.id)
+      .executeTakeFirstOrThrow();
+    expect(session).toMatchObject({ status: 'open', started_at: applied.occurred_at });
+    expect(await t.counter('parking_gate_event_problems_total', { problem: 'clock_skew' })).toBe(1);
+  });
+
   it('releases a pending admission on EntryAborted', async () => {
     const { reservation } = await reserveFor('Backs away', '50BA500', 3);
     expect((await entry.authorize({ kind: 'plate', value: '50BA500' })).decision).toBe('allow');

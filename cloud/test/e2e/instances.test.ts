@@ -126,6 +126,37 @@ describe('two instances on PostgreSQL and Mosquitto', () => {
     }
   });
 
+  it('closes the session of a car whose Ended and Started two instances apply at once', async () => {
+    const plates = Array.from({ length: 20 }, (_, i) => `${50 + i}끝${4000 + i}`);
+    for (const plate of plates) {
+      const started = {
+        ...event('Started', { kind: 'plate', value: plate }),
+        at: new Date(Date.now() - 1_000).toISOString(),
+      };
+      const ended = event('Ended', { kind: 'plate', value: plate });
+      // The exit's outbox drained first: its Ended and the entry's Started arrive together.
+      await Promise.all([
+        exit.sendEvents({ events: [ended] }, ended.eventId),
+        entry.sendEvents({ events: [started] }, started.eventId),
+      ]);
+    }
+    const open = await t.cloud.ctx.db
+      .selectFrom('parking_sessions')
+      .select('plate')
+      .where('status', '=', 'open')
+      .where('plate', 'in', plates)
+      .execute();
+    // Without the Ended taking the credential's turn, some of these stayed open for good.
+    expect(open).toEqual([]);
+    const unreconciled = await t.cloud.ctx.db
+      .selectFrom('gate_events')
+      .select('credential_value')
+      .where('anomaly', '=', 'ended_without_session')
+      .where('credential_value', 'in', plates)
+      .execute();
+    expect(unreconciled).toEqual([]);
+  });
+
   it('hands the once-only work to the other instance when the leader stops', async () => {
     const b = t.peers[0]!;
     await t.cloud.stop();

@@ -65,7 +65,11 @@ describe('outbox delivery', () => {
     expect(outbox.depth).toBe(3);
     await ackLast();
     await waitFor(() => sent().length === 2);
-    expect(sent()[1]).toMatchObject({ type: 'Started', credential: { value: 'A3' } });
+    // Always the batch form, with the gate's clock at sending (the cloud reads how far it is off).
+    expect(sent()[1]).toMatchObject({
+      events: [{ type: 'Started', credential: { value: 'A3' } }],
+      sentAt: new Date(clock.now()).toISOString(),
+    });
     await ackLast();
     await deliverer.idle();
     expect(outbox.depth).toBe(0);
@@ -98,7 +102,7 @@ describe('outbox delivery', () => {
       rejected: ids.map((eventId) => ({ eventId, error: 'batch_too_large: at most 256 events' })),
     });
     await waitFor(() => sent().length === 2);
-    expect(sent()[1].eventId).toBe(a.eventId);
+    expect(sent()[1].events.map((e: { eventId: string }) => e.eventId)).toEqual([a.eventId]);
     await mqtt.deliver(topics.eventsAck(gateId), {
       eventIds: [],
       rejected: [{ eventId: a.eventId, error: 'type: bad' }],

@@ -81,7 +81,9 @@ export class OutboxDeliverer {
       if (batch.length === 0) break;
       const before = this.o.outbox.depth;
       const acked = this.awaitAck(batch.map((e) => e.eventId));
-      const payload = JSON.stringify(batch.length === 1 ? batch[0] : { events: batch });
+      // sentAt lets the cloud see how far this gate's clock is off, and date the events on its own.
+      const sentAt = new Date(this.o.clock.now()).toISOString();
+      const payload = JSON.stringify({ events: batch, sentAt });
       if (!this.o.mqtt.publishNoWait(topics.events(this.o.gateId), payload, { qos: 1 })) {
         this.waiting?.cancel();
         break;

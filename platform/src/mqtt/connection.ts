@@ -122,16 +122,17 @@ export class MqttConnection extends EventEmitter<{ connected: []; disconnected: 
   }
 
   /**
-   * Stops taking messages on `filter`: sends UNSUBSCRIBE and forgets its handlers once the broker
-   * has answered, so what the broker sent before it stopped still reaches them [MQTT-3.10.4-3].
-   * On a share group the broker gives the group's next message to another member.
+   * Stops taking messages on `filter`: sends UNSUBSCRIBE, and does not subscribe to it again on a
+   * reconnect. Its handlers still get what the broker had already queued for this session, even
+   * after the UNSUBACK [MQTT-3.10.4-3]. On a share group the broker gives the group's next message
+   * to another member.
    */
   async unsubscribe(filter: string): Promise<void> {
     const client = this.client;
     try {
       if (client?.connected) await client.unsubscribeAsync(filter);
     } finally {
-      this.subscriptions.forget(filter);
+      this.subscriptions.retire(filter);
     }
   }
 

@@ -18,6 +18,8 @@ export type MessageHandler = (topic: string, payload: Buffer, info: MessageInfo)
 interface Entry {
   qos: QoS;
   handlers: MessageHandler[];
+  /** Unsubscribed: not sent again on a reconnect, but what the broker still delivers is handled. */
+  retired?: boolean;
 }
 
 export class SubscriptionRegistry {
@@ -31,6 +33,7 @@ export class SubscriptionRegistry {
     if (entry) {
       entry.handlers.push(handler);
       entry.qos = Math.max(entry.qos, qos) as QoS;
+      entry.retired = false;
     } else {
       this.entries.set(filter, { qos, handlers: [handler] });
     }
@@ -46,9 +49,13 @@ export class SubscriptionRegistry {
     return true;
   }
 
-  /** Forgets every handler of `filter`. */
-  forget(filter: string): void {
-    this.entries.delete(filter);
+  /**
+   * Unsubscribed: `filter` is not sent again after a reconnect, but its handlers keep what the broker
+   * had already queued for this session before it took the UNSUBSCRIBE [MQTT-3.10.4-3].
+   */
+  retire(filter: string): void {
+    const entry = this.entries.get(filter);
+    if (entry) entry.retired = true;
   }
 
   qosOf(filter: string): QoS | undefined {
@@ -57,7 +64,7 @@ export class SubscriptionRegistry {
 
   /** Every remembered filter with its QoS, for the SUBSCRIBE sent after a (re)connect. */
   all(): Array<{ filter: string; qos: QoS }> {
-    return [...this.entries].map(([filter, { qos }]) => ({ filter, qos }));
+    return [...this.entries].filter(([, e]) => !e.retired).map(([filter, { qos }]) => ({ filter, qos }));
   }
 
   /**
