@@ -54,7 +54,7 @@ describe('parkinglot cloud CLI', () => {
     );
     expect(same.status).toBe(0);
     // A read model changed behind the projector's back.
-    const [space] = before as { space_id: string }[];
+    const space = (before as { space_id: string; status: string }[]).find((s) => s.status === 'available');
     await t.cloud.ctx.db
       .updateTable('schedule_spaces')
       .set({ status: 'occupied' })
