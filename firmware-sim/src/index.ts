@@ -22,5 +22,11 @@ export {
 } from './scenario/drive.js';
 export type { Programs } from './scenario/processes.js';
 export { checkEventCounts, runScenario } from './scenario/scenario.js';
-export { type SiteOptions, type SiteRun, scenarioGates, startSite } from './scenario/site-run.js';
+export {
+  agentConfig,
+  type SiteOptions,
+  type SiteRun,
+  scenarioGates,
+  startSite,
+} from './scenario/site-run.js';
 export * from './serial/index.js';

@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 /**
  * `npm run faults [-- --quick] [--write]`: the fault suite. A simulated site (25 pairs of gates and 500
  * members; --quick: 4 pairs and 40) in continuous traffic through real processes, and every fault of
@@ -8,8 +10,7 @@
  * outbox depth. --write puts the table in docs/reliability.md. Exits 1 when anything must-be-0 is
  * not, a fault did not recover, or a schedule differs from its rebuild.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { setTimeout as pause } from 'node:timers/promises';
 import { quietLogger, verifySchedule } from '@parkinglot/cloud';
 import pg from 'pg';
 import { type RunFigures, reliabilityReport } from './report.js';
@@ -24,7 +25,6 @@ const USAGE = `usage: npm run faults [-- --quick] [--write] [--only <text>] [--p
   --pairs, --members, --hold   the site's size and how long each fault is held (seconds)`;
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function accounting(
   site: FaultSite,

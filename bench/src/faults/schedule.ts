@@ -3,8 +3,10 @@
  * the suite waits for the site to recover (every pair it touched has let a reserved car in since it
  * was lifted) and checks the schedule read model against a rebuild from the event log.
  */
+
 import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as pause } from 'node:timers/promises';
 import { quietLogger, verifySchedule } from '@parkinglot/cloud';
 import type { FaultSite, SiteGate } from './site.js';
 import type { Moment, Traffic } from './traffic.js';
@@ -41,8 +43,6 @@ export interface FaultResult {
   trouble: string | null;
 }
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Every touched pair has let a car in since the fault was lifted. */
 function admittedAgain(traffic: Traffic, liftedAt: number, pairs: number[]): number | null {
   const firsts = pairs.map((p) => (traffic.stats.admissions[p] ?? []).find((at) => at > liftedAt));
@@ -58,9 +58,7 @@ function exitRecovered(gate: (site: FaultSite) => SiteGate) {
   };
 }
 
-let refusedBefore = 0;
 const everyPair = (site: FaultSite) => site.pairs.map((p) => p.index);
-const pairOf = (gate: SiteGate) => () => [gate.pair];
 
 /** Fills the gate's own small disk (ENOSPC from here on) until the filler is removed. */
 function fillDisk(gate: SiteGate): void {
@@ -73,6 +71,26 @@ function fillDisk(gate: SiteGate): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/** The disk-full gate's disk filled, and checked to have refused a write while it was full. */
+function diskFull(): Fault {
+  let refusedBefore = 0;
+  const refused = (site: FaultSite) => site.writeFailures.get(site.special.diskFull.id) ?? 0;
+  return {
+    name: 'the edge’s disk full',
+    pairs: (site) => [site.special.diskFull.pair],
+    inject: async (site) => {
+      refusedBefore = refused(site);
+      fillDisk(site.special.diskFull);
+    },
+    lift: async (site) => rmSync(join(site.special.diskFull.dataDir, 'filler'), { force: true }),
+    recoveredAt: exitRecovered((site) => site.special.diskFull),
+    check: (site) =>
+      refused(site) > refusedBefore
+        ? null
+        : 'the full disk never refused a write (no car left by that exit while it was full?)',
+  };
 }
 
 export const FAULTS: Fault[] = [
@@ -119,7 +137,7 @@ export const FAULTS: Fault[] = [
   },
   {
     name: 'an agent SIGKILLed while it drains its outbox',
-    pairs: (site) => pairOf(site.special.killed)(),
+    pairs: (site) => [site.special.killed.pair],
     // Its link cut, the exit keeps opening and its Ended events pile up in the outbox.
     inject: async (site) => site.special.killed.link.cut(),
     recoveredAt: exitRecovered((site) => site.special.killed),
@@ -134,23 +152,10 @@ export const FAULTS: Fault[] = [
       await site.startHost(gate.host);
     },
   },
-  {
-    name: 'the edge’s disk full',
-    pairs: (site) => pairOf(site.special.diskFull)(),
-    inject: async (site) => {
-      refusedBefore = site.writeFailures.get(site.special.diskFull.id) ?? 0;
-      fillDisk(site.special.diskFull);
-    },
-    lift: async (site) => rmSync(join(site.special.diskFull.dataDir, 'filler'), { force: true }),
-    recoveredAt: exitRecovered((site) => site.special.diskFull),
-    check: (site) =>
-      (site.writeFailures.get(site.special.diskFull.id) ?? 0) > refusedBefore
-        ? null
-        : 'the full disk never refused a write (no car left by that exit while it was full?)',
-  },
+  diskFull(),
   {
     name: 'one gate’s clock 10 minutes ahead',
-    pairs: (site) => pairOf(site.special.skewed)(),
+    pairs: (site) => [site.special.skewed.pair],
     inject: async (site) =>
       site.tellHost(site.special.skewed, {
         kind: 'clock',

@@ -24,6 +24,7 @@ import {
   type TestPostgresServer,
 } from '@parkinglot/cloud/testing';
 import {
+  agentConfig,
   type GateDevices,
   type GateHardware,
   gateHardware,
@@ -256,25 +257,6 @@ export class FaultSite {
     this.mounts.push(dir);
   }
 
-  private agentConfig(gate: SiteGate): Record<string, unknown> {
-    mkdirSync(gate.dataDir, { recursive: true });
-    return {
-      gateId: gate.id,
-      direction: gate.direction,
-      mqtt: {
-        url: `mqtt://127.0.0.1:${gate.link.port}`,
-        password: gate.password,
-        reconnectPeriodMs: 250,
-      },
-      dataDir: gate.dataDir,
-      ...gate.devices.addresses.edgeConfig,
-      // One driver after another at the same gate: the camera would take the next for a repeat read.
-      plateReader: { ...(gate.devices.addresses.edgeConfig.plateReader as object), duplicateWindowMs: 0 },
-      outbox: { ackTimeoutMs: 2_000, retryMs: 250 },
-      logLevel: 'error',
-    };
-  }
-
   private async startHosts(): Promise<void> {
     const gates = [...this.gates.values()];
     const alone = this.special.killed;
@@ -282,7 +264,14 @@ export class FaultSite {
     const rest = gates.filter((g) => g !== alone);
     for (let i = 0; i < rest.length; i += GATES_PER_HOST) groups.push(rest.slice(i, i + GATES_PER_HOST));
     for (const [index, group] of groups.entries()) {
-      const job: HostJob = { gates: group.map((g) => ({ config: this.agentConfig(g) })) };
+      const job: HostJob = {
+        gates: group.map((g) => ({
+          config: agentConfig(g, g.direction, `mqtt://127.0.0.1:${g.link.port}`, g.devices, g.dataDir, {
+            logLevel: 'error',
+            oneDriverAfterAnother: true,
+          }),
+        })),
+      };
       const file = join(this.dir, `host-${index}.json`);
       writeFileSync(file, JSON.stringify(job));
       for (const g of group) g.host = index;

@@ -8,6 +8,7 @@
  * twice (wrong allows), exits that did not open (exits never wait on the cloud), and each pair's
  * admissions, by when, for the time each fault took to recover from.
  */
+import { setTimeout as pause } from 'node:timers/promises';
 import { approach, backAway, driveThrough } from '@parkinglot/firmware-sim';
 import type { FaultSite, Pair } from './site.js';
 
@@ -37,8 +38,6 @@ export interface TrafficStats {
   /** Bookings whose answer was lost and no car came for, cancelled to free their space. */
   bookingsReleased: number;
 }
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The agent asks within 800 ms and the camera, loop and arm add theirs: a decision later than this is a deny. */
 const DECISION_MS = 3_000;

@@ -12,7 +12,7 @@ import { CloudClient } from './cloud-client.js';
 import { type GateHardware, gateHardware } from './drive.js';
 import { freePort, type Proc, type Programs, startCloudProcess, startEdgeProcess } from './processes.js';
 import type { ScenarioGates } from './scenario.js';
-import { type SeededGate, type SeededSite, seedSite } from './seed.js';
+import { type SeededSite, seedSite } from './seed.js';
 
 export interface SiteRun {
   cloud: CloudClient;
@@ -40,24 +40,33 @@ export interface SiteOptions {
   programs?: Programs;
 }
 
-function agentConfig(
-  gate: SeededGate,
+/**
+ * An edge agent's configuration for a gate on these emulated devices: its readers' and board's
+ * addresses, pins and arm timing, a quick reconnect and outbox retry for runs that cut the link.
+ * `oneDriverAfterAnother`: the same plates come back to the same gate, which the camera would
+ * otherwise take for repeat reads.
+ */
+export function agentConfig(
+  gate: { id: string; password: string },
   direction: 'entry' | 'exit',
   mqttUrl: string,
   devices: GateDevices,
   dataDir: string,
+  options: { logLevel?: string; oneDriverAfterAnother?: boolean } = {},
 ) {
-  const dir = join(dataDir, `edge-${direction}`);
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true });
+  const { edgeConfig } = devices.addresses;
   return {
     gateId: gate.id,
     direction,
     mqtt: { url: mqttUrl, password: gate.password, reconnectPeriodMs: 250 },
-    dataDir: dir,
-    // The readers' and the board's addresses, pins and arm timing, as the emulated devices have them.
-    ...devices.addresses.edgeConfig,
+    dataDir,
+    ...edgeConfig,
+    ...(options.oneDriverAfterAnother
+      ? { plateReader: { ...(edgeConfig.plateReader as object), duplicateWindowMs: 0 } }
+      : {}),
     outbox: { ackTimeoutMs: 2000, retryMs: 250 },
-    logLevel: 'warn',
+    logLevel: options.logLevel ?? 'warn',
   };
 }
 
@@ -123,10 +132,16 @@ export async function startSite(options: SiteOptions): Promise<SiteRun> {
     );
     const { programs } = options;
     procs.push(
-      await startEdgeProcess(agentConfig(site.entry, 'entry', mqttUrl, entryDevices, dataDir), programs),
+      await startEdgeProcess(
+        agentConfig(site.entry, 'entry', mqttUrl, entryDevices, join(dataDir, 'edge-entry')),
+        programs,
+      ),
     );
     procs.push(
-      await startEdgeProcess(agentConfig(site.exit, 'exit', mqttUrl, exitDevices, dataDir), programs),
+      await startEdgeProcess(
+        agentConfig(site.exit, 'exit', mqttUrl, exitDevices, join(dataDir, 'edge-exit')),
+        programs,
+      ),
     );
     await client.gateOnline(site.entry.id, 15_000);
     await client.gateOnline(site.exit.id, 15_000);
